@@ -1,0 +1,78 @@
+"""Entry point of `deploy` / `deepseek-deploy`: the Typer app and the one error boundary.
+
+Command modules import only Typer at import time; the spec, catalog, Pulumi and AWS code
+load inside the command that needs them, so `deploy --help` and `deploy validate` stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from . import errors, init, models, schema, validate
+
+state = {"debug": False}
+
+app = typer.Typer(
+    name="deploy",
+    help="Deploy DeepSeek models (R1, V3, R1-Distill) on your own AWS account or Kubernetes cluster from a short YAML spec.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"deepseek-deploy {version('deepseek-deploy')}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks for unexpected errors."),
+    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    state["debug"] = debug
+
+
+app.command("models", help="List the model catalog: ids, aliases, sizes, modes, default hardware, prices.")(models.command)
+app.command("init", help="Write a commented, valid starter spec.")(init.command)
+app.command("validate", help="Check specs against the schema and what the cloud can serve; nothing is created.")(validate.command)
+app.command("schema", help="Print the JSON Schema of the spec, for editors.")(schema.command)
+
+
+def _fail(message: str, code: int) -> int:
+    from .output import plain
+
+    plain(f"error: {message}")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; map every failure to a message and an exit code (CLI.md)."""
+    state["debug"] = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        result = app(args=argv, prog_name="deploy", standalone_mode=False)
+        return result if isinstance(result, int) else errors.OK
+    except typer.Exit as exit_:
+        return exit_.exit_code
+    except typer.TyperException as error:  # usage errors: unknown option, missing argument
+        error.show()  # type: ignore[attr-defined]
+        return error.exit_code
+    except errors.CliError as error:
+        return _fail(error.message, error.code)
+    except (KeyboardInterrupt, typer.Abort):
+        return _fail("interrupted", errors.INTERRUPTED)
+    except BrokenPipeError:
+        return errors.OK  # `deploy models --json | head` closed the pipe; not an error
+    except Exception as error:  # the boundary: never show a traceback unless asked
+        if state["debug"]:
+            raise
+        return _fail(f"unexpected {type(error).__name__}: {error}. Re-run with --debug for the traceback, and please report it.", errors.FAILED)

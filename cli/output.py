@@ -1,0 +1,36 @@
+"""Where output goes: human text to stderr (rich), machine output (JSON, YAML) to stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from typing import Any
+
+
+@cache
+def console():
+    """A rich console on stderr; colour only when stderr is a terminal."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def say(message: str = "", **style: Any) -> None:
+    console().print(message, **style)
+
+
+def plain(line: str) -> None:
+    """A line on stderr with no markup interpretation (file paths, user text)."""
+    console().print(line, markup=False, highlight=False)
+
+
+def emit_json(document: Any) -> None:
+    """Exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def emit_text(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()

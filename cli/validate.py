@@ -1,0 +1,50 @@
+"""`deploy validate SPEC...`: schema and compatibility checks; nothing is created."""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+import typer
+
+from . import errors
+
+
+def validate_files(paths: list[str]) -> dict[str, Any]:
+    """The `validate --json` document: every error and warning of every file."""
+    from deepseek_deploy.stacks.loader import SpecError, load_spec
+
+    document: dict[str, Any] = {"valid": True, "errors": [], "warnings": [], "files": []}
+    for path in paths:
+        try:
+            loaded = load_spec(path)
+        except SpecError as error:
+            document["valid"] = False
+            document["errors"].extend(d.as_json() for d in error.diagnostics if d.severity == "error")
+            document["warnings"].extend(d.as_json() for d in error.diagnostics if d.severity == "warning")
+            document["files"].append({"file": path, "valid": False})
+            continue
+        spec = loaded.spec
+        document["warnings"].extend(d.as_json() for d in loaded.warnings)
+        document["files"].append({"file": path, "valid": True, "name": spec.name, "model": spec.model, "mode": spec.mode, "region": spec.region})
+    return document
+
+
+def command(
+    specs: List[str] = typer.Argument(..., metavar="SPEC...", help="Spec files to check."),
+    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+) -> int:
+    document = validate_files(specs)
+    from .output import emit_json, plain, say
+
+    if json_output:
+        emit_json(document)
+    else:
+        for problem in document["errors"] + document["warnings"]:
+            prefix = "warning: " if problem["severity"] == "warning" else ""
+            plain(f"{problem['file']}:{problem['line']}:{problem['column']}: {prefix}{problem['message']}")
+        for result in document["files"]:
+            if result["valid"]:
+                say(f"[green]✓[/green] {result['file']}: valid ({result['model']}, {result['mode']}, {result['region']})", markup=True)
+            else:
+                say(f"[red]✗[/red] {result['file']}: invalid", markup=True)
+    return errors.OK if document["valid"] else errors.BAD_INPUT

@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources that platform teams import into their own programs."""

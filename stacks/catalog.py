@@ -1,0 +1,239 @@
+"""The model catalog: `catalog.yaml` read once into typed, immutable records.
+
+Everything the validator, planner and cost model know about models, GPUs, instances and
+regions comes from here, so a fact is corrected in one place (the YAML) with its source.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from importlib import resources
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Confidence = Literal["official", "third-party", "unconfirmed"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Record):
+    url: str
+    as_of: str
+    confidence: Confidence
+    note: Optional[str] = None
+
+
+class Gpu(Record):
+    memory_mib: int
+    fp8: bool
+    source: str
+
+    @property
+    def memory_gib(self) -> float:
+        return self.memory_mib / 1024
+
+
+class Instance(Record):
+    gpu: str
+    gpus: int
+    vcpus: int
+    memory_gib: int
+    local_nvme: Optional[bool]
+    efa: Optional[bool]
+    source: str
+    confidence: Optional[Confidence] = None
+    ec2_usd_hour: Optional[float]
+    price_source: Optional[str] = None
+    price_region: Optional[str] = None
+
+
+class TokenPrice(Record):
+    input_per_1m: float
+    output_per_1m: float
+    source: str
+
+
+class ModeOffer(Record):
+    """How one deployment mode offers one model. Fields apply to the modes that use them."""
+
+    available: bool
+    source: str
+    reason: Optional[str] = None
+    note: Optional[str] = None
+    regions: Optional[tuple[str, ...]] = None
+    regions_confidence: Optional[Confidence] = None
+    # serverless
+    generation: Optional[str] = None
+    model_id: Optional[str] = None
+    model_id_confidence: Optional[Confidence] = None
+    profiles: dict[str, str] = Field(default_factory=dict)
+    in_region: Optional[bool] = None
+    context_length: Optional[int] = None
+    max_output_tokens: Optional[int] = None
+    price: Optional[TokenPrice] = None
+    id_source: Optional[str] = None
+    profile_source: Optional[str] = None
+    # marketplace
+    hub_model_id: Optional[str] = None
+    hub_version: Optional[str] = None
+    default_instance: Optional[str] = None
+    instances: Optional[tuple[str, ...]] = None
+    instances_confidence: Optional[Confidence] = None
+    # custom-import
+    cmus: Optional[int] = None
+    cmus_source: Optional[str] = None
+    # self-hosted
+    nodes: Optional[int] = None
+
+
+class Mla(Record):
+    kv_lora_rank: int
+    qk_rope_head_dim: int
+
+
+class Model(Record):
+    id: str
+    aliases: tuple[str, ...]
+    display_name: str
+    hf_repo: str
+    params_b: float
+    params_exact: Optional[int] = None
+    active_params_b: Optional[float] = None
+    architecture: str
+    base_model: Optional[str] = None
+    reasoning: bool
+    dtype: Literal["fp8", "bf16"]
+    context_length: int
+    layers: int
+    hidden_size: int
+    intermediate_size: Optional[int] = None
+    attention_heads: int
+    kv_heads: int
+    head_dim: int
+    vocab_size: Optional[int]
+    qkv_bias: Optional[bool] = None
+    mla: Optional[Mla] = None
+    licence: str
+    source: str
+    facts_sources: tuple[str, ...] = ()
+    modes: dict[str, ModeOffer]
+
+    def offer(self, mode: str) -> ModeOffer:
+        return self.modes[mode]
+
+    @property
+    def supported_modes(self) -> list[str]:
+        return [mode for mode, offer in self.modes.items() if offer.available]
+
+
+class CustomImportPrice(Record):
+    usd_per_cmu_minute: float
+    billing_window_minutes: int
+    source: str
+    window_source: str
+
+
+class SageMakerPrice(Record):
+    usd_hour: float
+    source: str
+
+
+class Vllm(Record):
+    image: str
+    source: str
+
+
+class Catalog(Record):
+    as_of: str
+    sources: dict[str, Source]
+    regions: dict[str, object]
+    vllm: Vllm
+    gpus: dict[str, Gpu]
+    instances: dict[str, Instance]
+    sagemaker_prices: dict[str, SageMakerPrice]
+    models: dict[str, Model]
+    custom_import_price: CustomImportPrice
+
+    @property
+    def aws_regions(self) -> tuple[str, ...]:
+        return tuple(self.regions["aws"])  # type: ignore[arg-type]
+
+
+class UnknownName(ValueError):
+    """A name the catalog does not know; the message lists suggestions."""
+
+
+@cache
+def load() -> Catalog:
+    import yaml
+
+    text = resources.files(__package__).joinpath("catalog.yaml").read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    raw["models"] = {model_id: {"id": model_id, **entry} for model_id, entry in raw["models"].items()}
+    return Catalog.model_validate(raw)
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Every id and alias -> canonical id."""
+    names: dict[str, str] = {}
+    for model_id, entry in load().models.items():
+        names[model_id] = model_id
+        for alias in entry.aliases:
+            names[alias] = model_id
+    return names
+
+
+def did_you_mean(name: str, choices: list[str] | tuple[str, ...], n: int = 1) -> str:
+    """`; did you mean 'x'?` or an empty string."""
+    close = difflib.get_close_matches(name, choices, n=n, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def resolve_model_id(name: str) -> str:
+    """The canonical id for a model id or alias, case-insensitively."""
+    names = _names()
+    canonical = names.get(name) or names.get(name.lower())
+    if canonical:
+        return canonical
+    hint = did_you_mean(name.lower(), list(names))
+    raise UnknownName(f"unknown model '{name}'{hint} Known models: {', '.join(load().models)} (`deploy models` lists them)")
+
+
+def model(name: str) -> Model:
+    return load().models[resolve_model_id(name)]
+
+
+def models() -> list[Model]:
+    return list(load().models.values())
+
+
+def check_region(region: str) -> None:
+    regions = load().aws_regions
+    if region not in regions:
+        hint = did_you_mean(region, regions)
+        raise UnknownName(f"'{region}' is not an AWS region{hint} (regions look like us-west-2 or eu-central-1)")
+
+
+def instance_name(name: str) -> str:
+    """EC2 name of an instance type, accepting SageMaker's `ml.` prefix."""
+    return name[3:] if name.startswith("ml.") else name
+
+
+def instance(name: str) -> Instance | None:
+    return load().instances.get(instance_name(name))
+
+
+def gpu(name: str) -> Gpu:
+    return load().gpus[name]
+
+
+def source(key: str) -> Source:
+    return load().sources[key]

@@ -1,0 +1,290 @@
+"""Cross-field rules: can the cloud serve this model, in this mode, in this region, on this hardware?
+
+Each rule looks at a parsed spec and returns problems tied to the key that causes them, so the
+loader can point at the right line. Errors stop the command; warnings (facts the catalog
+could not confirm) are shown and let it go on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable, Iterable, Literal
+
+from . import capacity, catalog
+from .spec import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: tuple
+    message: str
+    severity: Severity = "error"
+
+
+def _modes_serving(model: catalog.Model) -> str:
+    return ", ".join(model.supported_modes)
+
+
+def mode_offers_model(spec: BaseSpec) -> Iterable[Problem]:
+    model = catalog.model(spec.model)
+    offer = model.offer(spec.mode)
+    if not offer.available:
+        yield Problem(
+            ("mode",),
+            f"{model.id} is not available with mode {spec.mode}: {offer.reason}. "
+            f"Modes that serve {model.id}: {_modes_serving(model)}",
+        )
+
+
+def region_offers_model(spec: BaseSpec) -> Iterable[Problem]:
+    model = catalog.model(spec.model)
+    offer = model.offer(spec.mode)
+    if not offer.available or offer.regions is None or spec.region in offer.regions:
+        return
+    where = ", ".join(offer.regions)
+    if offer.regions_confidence == "unconfirmed":
+        yield Problem(
+            ("region",),
+            f"the catalog cannot confirm that {spec.mode} offers {model.id} in {spec.region} "
+            f"(known to work: {where}); `deploy up` will fail there if AWS does not offer it",
+            "warning",
+        )
+    else:
+        yield Problem(("region",), f"{model.id} in mode {spec.mode} is not offered in {spec.region}; regions that offer it: {where}")
+
+
+def serverless_profile(spec: BaseSpec) -> Iterable[Problem]:
+    if not isinstance(spec, ServerlessSpec):
+        return
+    offer = catalog.model(spec.model).offer("serverless")
+    if not offer.available:
+        return
+    wanted = spec.serverless.cross_region
+    if wanted is False and not offer.in_region:
+        profiles = ", ".join(offer.profiles.values())
+        yield Problem(
+            ("serverless", "cross_region"),
+            f"{spec.model} is only served through its cross-region inference profile ({profiles}); remove cross_region or set it to true",
+        )
+    if wanted is True and not offer.profiles:
+        yield Problem(
+            ("serverless", "cross_region"),
+            f"{spec.model} on Bedrock has no cross-region inference profile, only in-region invocation; remove cross_region or set it to false",
+        )
+
+
+def guardrail_enforcement(spec: BaseSpec) -> Iterable[Problem]:
+    guardrail = spec.effective_guardrail
+    if guardrail is None or not guardrail.enforce:
+        return
+    if spec.mode == "marketplace":
+        yield Problem(
+            ("guardrail", "enforce"),
+            "enforce cannot apply to a Marketplace endpoint: Bedrock attaches guardrails to those only through the "
+            "ApplyGuardrail API, so IAM has no guardrail condition to check. Set enforce: false; `deploy invoke` still applies the guardrail",
+        )
+    elif spec.mode == "self-hosted":
+        yield Problem(
+            ("guardrail", "enforce"),
+            "enforce needs a Bedrock-hosted model (serverless or custom-import); a vLLM endpoint is not invoked through Bedrock. Set enforce: false",
+        )
+
+
+def _fit_alternatives(model: catalog.Model, candidates: list[str] | None, quantization: str, utilization: float, max_nodes: int) -> str:
+    fits = capacity.instances_that_fit(model, candidates, quantization=quantization, utilization=utilization, max_nodes=max_nodes)
+    if not fits:
+        return "none of the catalog's instance types"
+    return ", ".join(fit.describe() for fit in fits[:5])
+
+
+def marketplace_instance(spec: BaseSpec) -> Iterable[Problem]:
+    if not isinstance(spec, MarketplaceSpec) or spec.endpoint.instance_type is None:
+        return
+    model = catalog.model(spec.model)
+    offer = model.offer("marketplace")
+    if not offer.available:
+        return
+    name = spec.endpoint.instance_type
+    path = ("endpoint", "instance_type")
+    offered = list(offer.instances or ())
+    if not name.startswith("ml."):
+        yield Problem(path, f"SageMaker instance types start with 'ml.'; did you mean 'ml.{name}'?")
+        return
+    if catalog.instance(name) is None:
+        hint = catalog.did_you_mean(name, offered + [f"ml.{n}" for n in catalog.load().instances])
+        yield Problem(path, f"'{name}' is not a GPU instance type the catalog knows{hint} Offered for {model.id}: {', '.join(offered)}")
+        return
+    fit = capacity.fit_on(model, name)
+    if not fit.fits:
+        yield Problem(
+            path,
+            f"{name} is too small for {model.id}: {fit.weights_gib:.0f} GiB of weights plus KV cache need more than its GPUs hold. "
+            f"Instance types that fit: {_fit_alternatives(model, offered, 'none', 0.9, 1)}",
+        )
+    elif name not in offered:
+        yield Problem(
+            path,
+            f"{name} is not among the instance types the catalog lists for {model.id} ({', '.join(offered)}); "
+            "the Marketplace offer may reject it",
+            "warning",
+        )
+
+
+def marketplace_kms(spec: BaseSpec) -> Iterable[Problem]:
+    if not isinstance(spec, MarketplaceSpec):
+        return
+    offer = catalog.model(spec.model).offer("marketplace")
+    name = spec.endpoint.instance_type or offer.default_instance
+    instance = catalog.instance(name) if name else None
+    if instance is not None and instance.local_nvme and spec.endpoint.kms_key not in ("auto", "none"):
+        yield Problem(
+            ("endpoint", "kms_key"),
+            f"{name} has local NVMe storage, and SageMaker rejects a KMS volume key on such instances. "
+            "Use kms_key: auto (the tool then skips the volume key) or an instance type without local storage",
+        )
+
+
+def _range(low: int, high: int, path: tuple, what: str) -> Iterable[Problem]:
+    if low > high:
+        yield Problem(path, f"{what}: min ({low}) is larger than max ({high})")
+
+
+def scaling_ranges(spec: BaseSpec) -> Iterable[Problem]:
+    if isinstance(spec, MarketplaceSpec) and spec.endpoint.autoscaling:
+        scaling = spec.endpoint.autoscaling
+        yield from _range(scaling.min, scaling.max, ("endpoint", "autoscaling", "min"), "endpoint autoscaling")
+        if not scaling.min <= spec.endpoint.instance_count <= scaling.max:
+            yield Problem(
+                ("endpoint", "instance_count"),
+                f"instance_count {spec.endpoint.instance_count} is outside autoscaling min..max ({scaling.min}..{scaling.max})",
+            )
+    if isinstance(spec, SelfHostedSpec):
+        yield from _range(spec.cluster.nodes.min, spec.cluster.nodes.max, ("cluster", "nodes", "min"), "cluster nodes")
+        if spec.serving.autoscaling:
+            scaling = spec.serving.autoscaling
+            yield from _range(scaling.min, scaling.max, ("serving", "autoscaling", "min"), "serving autoscaling")
+
+
+def _gpu_instances(gpu_type: str) -> list[str]:
+    return [name for name, spec in catalog.load().instances.items() if spec.gpu == gpu_type]
+
+
+def self_hosted_hardware(spec: BaseSpec) -> Iterable[Problem]:
+    """A replica's model must fit the GPUs the cluster gives it (the planner refines the rest)."""
+    if not isinstance(spec, SelfHostedSpec):
+        return
+    model = catalog.model(spec.model)
+    serving, cluster = spec.serving, spec.cluster
+    quant, util = serving.quantization, serving.gpu_memory_utilization
+    if quant == "fp8" and model.dtype == "fp8":
+        quant = "none"
+    if cluster.create == "eks":
+        name = cluster.node_instance_type
+        path = ("cluster", "node_instance_type")
+        if name is None:
+            return
+        if name.startswith("ml."):
+            yield Problem(path, f"'{name}' is a SageMaker name; EKS nodes use EC2 names such as '{name[3:]}'")
+            return
+        if catalog.instance(name) is None:
+            hint = catalog.did_you_mean(name, list(catalog.load().instances))
+            yield Problem(path, f"'{name}' is not a GPU instance type the catalog knows{hint}")
+            return
+        max_nodes = cluster.nodes.max
+        if capacity.runs_on(model, catalog.instance(name).gpu, quant) and (
+            capacity.nodes_needed(model, name, quantization=quant, utilization=util, max_nodes=max_nodes) is None
+        ):
+            weights = f"{capacity.weights_gib(model, quant):.0f} GiB of weights"
+            needed = capacity.nodes_needed(model, name, quantization=quant, utilization=util, max_nodes=8)
+            if needed is not None:
+                yield Problem(
+                    ("cluster", "nodes", "max"),
+                    f"one replica of {model.id} ({weights}) spans {needed} x {name}, but nodes.max is {max_nodes}; "
+                    f"set nodes.min and nodes.max to at least {needed}, or choose hardware that fits on fewer nodes: "
+                    f"{_fit_alternatives(model, None, quant, util, max_nodes)}",
+                )
+            else:
+                yield Problem(
+                    path,
+                    f"{name} is too small for {model.id} ({weights}). Hardware that fits: {_fit_alternatives(model, None, quant, util, 2)}",
+                )
+        if serving.gpu.type is not None and serving.gpu.type != catalog.instance(name).gpu:
+            yield Problem(
+                ("serving", "gpu", "type"),
+                f"{name} has {catalog.instance(name).gpu} GPUs, not {serving.gpu.type}; on a created cluster the GPU follows node_instance_type, so remove gpu.type",
+            )
+        return
+    # An existing cluster: the GPU type and count describe its nodes.
+    gpu_type = serving.gpu.type
+    if gpu_type is None:
+        return
+    count = serving.gpu.count
+    candidates = [n for n in _gpu_instances(gpu_type) if count == "auto" or catalog.instance(n).gpus == count]
+    if not candidates:
+        yield Problem(("serving", "gpu", "count"), f"no known node has {count} x {gpu_type}; use 1, 2, 4 or 8, or auto")
+        return
+    max_nodes = 2 if model.mla is not None else 1
+    fits = capacity.instances_that_fit(model, candidates, quantization=quant, utilization=util, max_nodes=max_nodes)
+    if not fits:
+        shown = f"{count} x {gpu_type}" if count != "auto" else f"{gpu_type} GPUs (up to 8 per node)"
+        yield Problem(
+            ("serving", "gpu"),
+            f"{model.id} ({capacity.weights_gib(model, quant):.0f} GiB of weights) does not fit on {shown}. "
+            f"Hardware that fits: {_fit_alternatives(model, None, quant, util, 2)}",
+        )
+
+
+def quantization_support(spec: BaseSpec) -> Iterable[Problem]:
+    if not isinstance(spec, SelfHostedSpec):
+        return
+    model = catalog.model(spec.model)
+    if spec.serving.quantization == "awq" and model.mla is not None:
+        yield Problem(("serving", "quantization"), f"{model.id} ships FP8 weights; use quantization: none")
+        return
+    gpu_type, path = spec.serving.gpu.type, ("serving", "gpu", "type")
+    node_type = spec.cluster.node_instance_type if spec.cluster.create == "eks" else None
+    if node_type and catalog.instance(node_type):
+        gpu_type, path = catalog.instance(node_type).gpu, ("cluster", "node_instance_type")
+    if gpu_type and not capacity.runs_on(model, gpu_type, spec.serving.quantization):
+        native = ", ".join(name for name, gpu in catalog.load().gpus.items() if gpu.fp8)
+        yield Problem(path, f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {gpu_type} has none")
+
+
+def custom_import_weights(spec: BaseSpec, base_dir: str | None = None) -> Iterable[Problem]:
+    if not isinstance(spec, CustomImportSpec) or spec.weights is None:
+        return
+    source = spec.weights.source
+    if "://" in source:
+        return
+    path = os.path.expanduser(source)
+    if base_dir and not os.path.isabs(path):
+        path = os.path.join(base_dir, path)
+    if not os.path.isdir(path):
+        yield Problem(("weights", "source"), f"local weights directory '{source}' does not exist (paths are relative to the spec file)")
+    elif not os.path.isfile(os.path.join(path, "config.json")):
+        yield Problem(("weights", "source"), f"'{source}' has no config.json; give a Hugging Face model directory (config.json, tokenizer, *.safetensors)")
+
+
+RULES: tuple[Callable[[BaseSpec], Iterable[Problem]], ...] = (
+    mode_offers_model,
+    region_offers_model,
+    serverless_profile,
+    guardrail_enforcement,
+    marketplace_instance,
+    marketplace_kms,
+    scaling_ranges,
+    self_hosted_hardware,
+    quantization_support,
+)
+
+
+def check(spec: BaseSpec, base_dir: str | None = None) -> list[Problem]:
+    """Every problem the cross-field rules find, errors and warnings."""
+    problems: list[Problem] = []
+    for rule in RULES:
+        problems.extend(rule(spec))
+    problems.extend(custom_import_weights(spec, base_dir))
+    return problems

@@ -1,0 +1,109 @@
+"""Parse YAML into plain data while remembering where every key and value came from.
+
+Pydantic reports errors by path (``("endpoint", "instance_type")``); this module keeps a map
+from such paths to 1-based line/column so every message can say ``FILE:LINE:COL``.
+PyYAML silently keeps the last of two equal keys; here a duplicate key is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path = tuple[Any, ...]
+
+try:  # the C loader is several times faster; fall back where libyaml is missing
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+class YamlSyntaxError(ValueError):
+    """Malformed YAML, with the position the parser stopped at."""
+
+    def __init__(self, message: str, position: Position):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+@dataclass
+class SourceMap:
+    """Positions of values and of mapping keys, by path."""
+
+    values: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+
+    def locate(self, path: Path, *, prefer_key: bool = False) -> Position:
+        """The position of `path`, or of its nearest ancestor that the file spells out."""
+        for end in range(len(path), -1, -1):
+            prefix = tuple(path[:end])
+            table = (self.keys, self.values) if prefer_key else (self.values, self.keys)
+            for positions in table:
+                if prefix in positions:
+                    return positions[prefix]
+        return Position(1, 1)
+
+
+def _position(node: yaml.Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _to_data(node: yaml.Node, path: Path, source: SourceMap, constructor: yaml.constructor.SafeConstructor) -> Any:
+    source.values[path] = _position(node)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlSyntaxError("YAML merge keys (<<) are not supported in a spec; write the keys out", _position(key_node))
+            key = constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise YamlSyntaxError("a key must be a plain scalar such as a name", _position(key_node))
+            if key in result:
+                first = source.keys[path + (key,)]
+                raise YamlSyntaxError(
+                    f"duplicate key '{key}' (first given at line {first.line}); keep one of them",
+                    _position(key_node),
+                )
+            source.keys[path + (key,)] = _position(key_node)
+            result[key] = _to_data(value_node, path + (key,), source, constructor)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_data(item, path + (index,), source, constructor) for index, item in enumerate(node.value)]
+    return constructor.construct_object(node, deep=True)
+
+
+def parse(text: str) -> tuple[Any, SourceMap]:
+    """Parse one YAML document into plain data and its source map.
+
+    An empty document gives ``None``. Several documents in one file are an error:
+    a spec describes exactly one deployment.
+    """
+    loader = _Loader(text)
+    source = SourceMap()
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, source
+        return _to_data(node, (), source, loader), source
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        problem = error.problem or "malformed YAML"
+        if "expected a single document" in str(error.context or "") or "but found another document" in problem:
+            problem = "found a second YAML document ('---'); a spec file holds exactly one deployment"
+        elif error.context:
+            problem = f"{problem} ({error.context})"
+        raise YamlSyntaxError(f"malformed YAML: {problem}", position) from None
+    except yaml.YAMLError as error:  # e.g. a reader error on a control character
+        raise YamlSyntaxError(f"malformed YAML: {error}", Position(1, 1)) from None
+    finally:
+        loader.dispose()

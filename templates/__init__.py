@@ -1,0 +1,1 @@
+"""Jinja2 templates (StrictUndefined) for `deploy init` and the rendered Pulumi project."""
