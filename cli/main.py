@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     state["debug"] = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         result = app(args=argv, prog_name="deploy", standalone_mode=False)
+        if result == errors.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
+            return _fail("interrupted", errors.INTERRUPTED)
         return result if isinstance(result, int) else errors.OK
     except typer.Exit as exit_:
         return exit_.exit_code

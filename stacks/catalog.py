@@ -29,8 +29,9 @@ class Source(Record):
 
 class Gpu(Record):
     memory_mib: int
-    fp8: bool
+    fp8: bool  # native FP8 compute (compute capability >= 8.9)
     source: str
+    fp8_source: str
 
     @property
     def memory_gib(self) -> float:
@@ -45,6 +46,7 @@ class Instance(Record):
     local_nvme: Optional[bool]
     efa: Optional[bool]
     source: str
+    nvme_source: Optional[str] = None
     confidence: Optional[Confidence] = None
     ec2_usd_hour: Optional[float]
     price_source: Optional[str] = None
@@ -62,6 +64,7 @@ class ModeOffer(Record):
 
     available: bool
     source: str
+    facts_sources: tuple[str, ...] = ()
     reason: Optional[str] = None
     note: Optional[str] = None
     regions: Optional[tuple[str, ...]] = None
@@ -145,6 +148,8 @@ class SageMakerPrice(Record):
 class Vllm(Record):
     image: str
     source: str
+    reasoning_parser: str
+    reasoning_source: str
 
 
 class Catalog(Record):

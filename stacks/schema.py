@@ -5,6 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 
+def _allow_empty(body: dict[str, Any]) -> dict[str, Any]:
+    """An optional section or list may be left empty (null): the loader reads that as its defaults."""
+    if "$ref" in body:
+        rest = {k: v for k, v in body.items() if k != "$ref"}
+        return {**rest, "anyOf": [{"$ref": body["$ref"]}, {"type": "null"}]}
+    if body.get("type") in ("object", "array"):
+        return {**body, "type": [body["type"], "null"]}
+    return body
+
+
 def spec_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of a spec, with the catalog's model names and regions as enums."""
     from pydantic import TypeAdapter
@@ -17,6 +27,9 @@ def spec_json_schema() -> dict[str, Any]:
     regions = list(catalog.load().aws_regions)
     for definition in schema.get("$defs", {}).values():
         properties = definition.get("properties", {})
+        for key, body in properties.items():
+            if key not in definition.get("required", ()):
+                properties[key] = _allow_empty(body)
         if "model" in properties and "mode" in properties:
             properties["model"]["enum"] = names
             properties["region"]["enum"] = regions

@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from . import catalog
 
@@ -64,6 +64,30 @@ def _check_email(value: str) -> str:
     if not EMAIL.match(value):
         raise ValueError(f"'{value}' is not an email address (expected name@example.com)")
     return value
+
+
+def _check_principal(value: str) -> str:
+    if not IAM_PRINCIPAL.match(value):
+        raise ValueError(f"'{value}' is not an IAM role or user ARN (expected arn:aws:iam::123456789012:role/NAME)")
+    return value
+
+
+def _check_cidr(value: str) -> str:
+    import ipaddress
+
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as error:
+        raise ValueError(f"'{value}' is not a CIDR block ({error})") from None
+    if network.prefixlen == 0:
+        raise ValueError(f"'{value}' opens the cluster API to the whole internet; list your own ranges")
+    return value
+
+
+# Validated per item, so an error points at the item's own line.
+Email = Annotated[str, AfterValidator(_check_email)]
+PrincipalArn = Annotated[str, AfterValidator(_check_principal)]
+Cidr = Annotated[str, AfterValidator(_check_cidr)]
 
 
 # ---------------------------------------------------------------- guardrail
@@ -124,28 +148,16 @@ class GuardrailSpec(Section):
 
 
 class AccessSpec(Section):
-    invoke_principals: list[str] = Field(
+    invoke_principals: list[PrincipalArn] = Field(
         default_factory=list,
         description="IAM role or user ARNs allowed to invoke this deployment; they get exactly that and nothing more.",
     )
-
-    @field_validator("invoke_principals")
-    @classmethod
-    def _principal_arns(cls, principals: list[str]) -> list[str]:
-        for principal in principals:
-            if not IAM_PRINCIPAL.match(principal):
-                raise ValueError(
-                    f"'{principal}' is not an IAM role or user ARN (expected arn:aws:iam::123456789012:role/NAME)"
-                )
-        return principals
 
 
 class AlarmsSpec(Section):
     p99_latency_ms: int = Field(60000, gt=0, description="Alarm when p99 invocation latency exceeds this many milliseconds.")
     error_rate_percent: float = Field(5, gt=0, le=100, description="Alarm when this percentage of invocations fail.")
-    email: str | None = Field(None, description="Email address subscribed to the alarm topic (confirm the subscription email AWS sends).")
-
-    _email = field_validator("email")(lambda cls, v: v if v is None else _check_email(v))
+    email: Email | None = Field(None, description="Email address subscribed to the alarm topic (confirm the subscription email AWS sends).")
 
 
 class ObservabilitySpec(Section):
@@ -167,12 +179,7 @@ class ObservabilitySpec(Section):
 
 class BudgetSpec(Section):
     monthly_usd: float = Field(gt=0, description="Monthly AWS Budget for this deployment's cost tags, in US dollars.")
-    alert_emails: list[str] = Field(default_factory=list, description="Emails alerted at 80% forecast and 100% actual spend.")
-
-    @field_validator("alert_emails")
-    @classmethod
-    def _emails(cls, emails: list[str]) -> list[str]:
-        return [_check_email(email) for email in emails]
+    alert_emails: list[Email] = Field(default_factory=list, description="Emails alerted at 80% forecast and 100% actual spend.")
 
 
 class NetworkSpec(Section):
@@ -184,16 +191,17 @@ class NetworkSpec(Section):
     )
 
 
-KmsKey = Annotated[
-    str,
-    Field(description="`auto` creates a KMS key with rotation, `none` uses AWS-owned keys, or give a key ARN."),
-]
-
-
 def _check_kms_key(value: str) -> str:
     if value in ("auto", "none") or KMS_KEY_ARN.match(value):
         return value
     raise ValueError(f"'{value}' is not `auto`, `none` or a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+
+
+KmsKey = Annotated[
+    str,
+    AfterValidator(_check_kms_key),
+    Field(description="`auto` creates a KMS key with rotation, `none` uses AWS-owned keys, or give a key ARN."),
+]
 
 
 # ---------------------------------------------------------------- mode sections
@@ -220,8 +228,6 @@ class EndpointSpec(Section):
     autoscaling: EndpointAutoscaling | None = Field(None, description="Application Auto Scaling of the endpoint variant.")
     accept_eula: bool = Field(False, description="Accept the model's licence terms, where the Marketplace offer requires it.")
     kms_key: KmsKey = "auto"
-
-    _kms = field_validator("kms_key")(lambda cls, v: _check_kms_key(v))
 
 
 class WeightsSpec(Section):
@@ -256,24 +262,10 @@ class ClusterSpec(Section):
     node_instance_type: str | None = Field(None, description="GPU node instance type of a created cluster. Default: the planner's choice.")
     nodes: ClusterNodes = Field(default_factory=ClusterNodes, description="GPU node group size of a created cluster.")
     capacity_type: Literal["on-demand", "spot"] = Field("on-demand", description="on-demand or spot GPU nodes.")
-    endpoint_public_cidrs: list[str] = Field(
+    endpoint_public_cidrs: list[Cidr] = Field(
         default_factory=list,
         description="CIDRs that may reach the created cluster's API endpoint; empty keeps the endpoint private.",
     )
-
-    @field_validator("endpoint_public_cidrs")
-    @classmethod
-    def _cidrs(cls, cidrs: list[str]) -> list[str]:
-        import ipaddress
-
-        for cidr in cidrs:
-            try:
-                network = ipaddress.ip_network(cidr, strict=True)
-            except ValueError as error:
-                raise ValueError(f"'{cidr}' is not a CIDR block ({error})") from None
-            if network.prefixlen == 0:
-                raise ValueError(f"'{cidr}' opens the cluster API to the whole internet; list your own ranges")
-        return cidrs
 
     @model_validator(mode="after")
     def _one_cluster(self) -> "ClusterSpec":
@@ -340,6 +332,12 @@ def _tag_value(value: Any) -> Any:
 
 TagKey = Annotated[str, Field(min_length=1, max_length=128)]
 TagValue = Annotated[str, Field(max_length=256)]
+# Numbers and booleans are accepted and turned into strings, so the schema admits them too.
+TAGS_JSON_SCHEMA = {
+    "type": "object",
+    "propertyNames": {"minLength": 1, "maxLength": 128},
+    "additionalProperties": {"type": ["string", "number", "boolean"], "maxLength": 256},
+}
 
 
 class BaseSpec(Section):
@@ -350,7 +348,9 @@ class BaseSpec(Section):
     model: str = Field(description="A catalog id or alias (`deploy models` lists them).")
     mode: Mode = Field(description="serverless | marketplace | custom-import | self-hosted")
     region: str = Field(description="AWS region of the deployment (also where state, logs and alarms live).")
-    tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Tags applied to every taggable resource.")
+    tags: Annotated[dict[TagKey, TagValue], WithJsonSchema(TAGS_JSON_SCHEMA)] = Field(
+        default_factory=dict, description="Tags applied to every taggable resource."
+    )
     protect: bool = Field(False, description="Protect stateful resources (buckets, keys, clusters) from `destroy`.")
     guardrail: GuardrailSpec | None = Field(
         None, description="Amazon Bedrock Guardrail. On by default for the three Bedrock modes; `false` turns it off."
@@ -426,8 +426,6 @@ class CustomImportSpec(BaseSpec):
     weights: WeightsSpec | None = Field(None, description="Where the weights come from. Default: the model's Hugging Face repo.")
     kms_key: KmsKey = "auto"
     network: NetworkSpec | None = Field(None, description="Optional VPC for the import job.")
-
-    _kms = field_validator("kms_key")(lambda cls, v: _check_kms_key(v))
 
     @property
     def weights_source(self) -> str:

@@ -1,0 +1,174 @@
+"""The catalog's internal consistency, and its agreement with AWS's own service models."""
+
+import re
+import typing
+
+import botocore.session
+import pytest
+
+from deepseek_deploy.stacks import capacity, catalog, spec
+
+CATALOG = catalog.load()
+MODELS = list(CATALOG.models.values())
+MODES = ("serverless", "marketplace", "custom-import", "self-hosted")
+
+
+def referenced_sources() -> set[str]:
+    keys = {CATALOG.regions["source"], CATALOG.vllm.source, CATALOG.vllm.reasoning_source}
+    keys |= {CATALOG.custom_import_price.source, CATALOG.custom_import_price.window_source}
+    keys |= {gpu.source for gpu in CATALOG.gpus.values()} | {gpu.fp8_source for gpu in CATALOG.gpus.values()}
+    for instance in CATALOG.instances.values():
+        keys |= {k for k in (instance.source, instance.price_source, instance.nvme_source) if k}
+    keys |= {price.source for price in CATALOG.sagemaker_prices.values()}
+    for model in MODELS:
+        keys |= {model.source, *model.facts_sources}
+        for offer in model.modes.values():
+            keys |= {offer.source, *offer.facts_sources} | {k for k in (offer.id_source, offer.profile_source, offer.cmus_source) if k}
+            if offer.price:
+                keys.add(offer.price.source)
+    return keys
+
+
+def test_the_eight_models_of_the_spec_are_there_with_their_aliases():
+    assert set(CATALOG.models) == {
+        "deepseek-r1", "deepseek-v3", "deepseek-r1-distill-qwen-1.5b", "deepseek-r1-distill-qwen-7b",
+        "deepseek-r1-distill-llama-8b", "deepseek-r1-distill-qwen-14b", "deepseek-r1-distill-qwen-32b",
+        "deepseek-r1-distill-llama-70b",
+    }
+    for model in MODELS:
+        expected_alias = model.id.removeprefix("deepseek-r1-") if "distill" in model.id else model.id.removeprefix("deepseek-")
+        assert expected_alias in model.aliases
+
+
+def test_names_are_unique_across_ids_and_aliases():
+    names = [name for model in MODELS for name in (model.id, *model.aliases)]
+    assert len(names) == len(set(names))
+
+
+def test_every_source_referenced_exists_and_every_source_is_used():
+    referenced = referenced_sources()
+    assert referenced - set(CATALOG.sources) == set(), "facts cite sources that are not defined"
+    assert set(CATALOG.sources) - referenced == set(), "sources that no fact cites"
+
+
+def test_every_source_has_a_url_and_an_iso_date():
+    for key, source in CATALOG.sources.items():
+        assert source.url.startswith("https://"), key
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", source.as_of), key
+
+
+def test_every_model_describes_all_four_modes_and_says_why_not():
+    for model in MODELS:
+        assert set(model.modes) == set(MODES), model.id
+        for mode, offer in model.modes.items():
+            if not offer.available:
+                assert offer.reason, f"{model.id} {mode} needs a reason"
+
+
+def test_regions_of_offers_are_real_regions():
+    for model in MODELS:
+        for offer in model.modes.values():
+            for region in offer.regions or ():
+                assert region in CATALOG.aws_regions, (model.id, region)
+
+
+def test_catalog_regions_are_aws_regions_known_to_botocore():
+    session = botocore.session.get_session()
+    botocore_regions = set(session.get_available_regions("ec2", partition_name="aws"))
+    assert set(CATALOG.aws_regions) <= botocore_regions
+
+
+def test_guardrail_enums_match_the_bedrock_service_model():
+    bedrock = botocore.session.get_session().get_service_model("bedrock")
+    assert set(typing.get_args(spec.PiiEntity)) == set(bedrock.shape_for("GuardrailPiiEntityType").enum)
+    filters = {name.upper() for name in spec.ContentFilters.model_fields}
+    assert filters == set(bedrock.shape_for("GuardrailContentFilterType").enum)
+    strengths = {s.upper() for s in typing.get_args(spec.Strength)}
+    assert strengths == set(bedrock.shape_for("GuardrailFilterStrength").enum)
+    actions = {a.upper() for a in typing.get_args(spec.PiiAction)}
+    assert actions <= set(bedrock.shape_for("GuardrailSensitiveInformationAction").enum)
+    assert {"PROFANITY"} == set(bedrock.shape_for("GuardrailManagedWordsType").enum)
+
+
+def test_guardrail_limits_match_the_bedrock_service_model():
+    bedrock = botocore.session.get_session().get_service_model("bedrock")
+    topic = bedrock.shape_for("GuardrailTopicConfig").members
+    fields = spec.DeniedTopic.model_fields
+    assert fields["name"].metadata[1].max_length == topic["name"].metadata["max"]
+    assert fields["definition"].metadata[1].max_length == topic["definition"].metadata["max"]
+    assert bedrock.shape_for("GuardrailTopicsConfig").metadata["max"] == 30
+    assert bedrock.shape_for("GuardrailBlockedMessaging").metadata["max"] == 500
+
+
+def test_offered_instances_exist_and_defaults_are_offered():
+    for model in MODELS:
+        market = model.offer("marketplace")
+        if market.available:
+            assert market.default_instance in market.instances, model.id
+            for name in market.instances:
+                assert name.startswith("ml.") and catalog.instance(name) is not None, (model.id, name)
+        hosted = model.offer("self-hosted")
+        assert hosted.available and catalog.instance(hosted.default_instance) is not None, model.id
+        assert not hosted.default_instance.startswith("ml.")
+
+
+def test_default_hardware_fits_the_model():
+    for model in MODELS:
+        hosted = model.offer("self-hosted")
+        assert capacity.fit_on(model, hosted.default_instance, hosted.nodes).fits, model.id
+        market = model.offer("marketplace")
+        if market.available:
+            assert capacity.fit_on(model, market.default_instance).fits, model.id
+
+
+def test_instances_name_known_gpus_with_plausible_sizes():
+    for name, instance in CATALOG.instances.items():
+        assert instance.gpu in CATALOG.gpus, name
+        assert instance.gpus in (1, 4, 8), name
+        family, size = name.split(".")
+        assert family in ("g5", "g6", "g6e", "p4d", "p4de", "p5", "p5e", "p5en"), name
+        # Within a family, more vCPUs come with at least as much memory.
+        assert instance.memory_gib >= instance.vcpus * 2, name
+
+
+def test_computed_parameter_counts_match_published_sizes():
+    # Qwen-32B has an exact published count; the others must land within 10% of their nominal
+    # size (Qwen2.5-7B is 7.6B, Qwen-1.5B is 1.78B in practice, so it gets a wider band).
+    assert capacity.parameter_count(catalog.model("distill-qwen-32b")) == 32_763_876_352
+    for model in MODELS:
+        count = capacity.parameter_count(model) / 1e9
+        tolerance = 0.2 if model.params_b < 2 else 0.10
+        assert abs(count - model.params_b) / model.params_b <= tolerance, (model.id, count)
+
+
+def test_architecture_figures_are_consistent():
+    for model in MODELS:
+        assert model.attention_heads % model.kv_heads == 0, model.id
+        if model.mla is None:
+            assert model.head_dim * model.attention_heads == model.hidden_size, model.id
+        assert model.context_length >= 131072, model.id
+
+
+def test_prices_carry_sources_and_are_positive():
+    for model in MODELS:
+        price = model.offer("serverless").price
+        if price:
+            assert 0 < price.input_per_1m < price.output_per_1m
+    for name, instance in CATALOG.instances.items():
+        if instance.ec2_usd_hour is not None:
+            assert instance.ec2_usd_hour > 0 and instance.price_source and instance.price_region, name
+    assert CATALOG.custom_import_price.billing_window_minutes == 5
+
+
+def test_the_vllm_image_is_pinned():
+    assert re.fullmatch(r"vllm/vllm-openai:v\d+\.\d+\.\d+", CATALOG.vllm.image)
+
+
+@pytest.mark.parametrize("name", ["r1", "R1", "deepseek-r1", "DeepSeek-R1"])
+def test_resolving_is_case_insensitive(name):
+    assert catalog.resolve_model_id(name) == "deepseek-r1"
+
+
+def test_instance_lookup_accepts_sagemaker_names():
+    assert catalog.instance("ml.g6.12xlarge") == catalog.instance("g6.12xlarge")
+    assert catalog.instance("m5.large") is None
