@@ -34,6 +34,8 @@ def command(
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> int:
     document = validate_files(specs)
+    from rich.markup import escape
+
     from .output import emit_json, plain, say
 
     if json_output:
@@ -44,7 +46,7 @@ def command(
             plain(f"{problem['file']}:{problem['line']}:{problem['column']}: {prefix}{problem['message']}")
         for result in document["files"]:
             if result["valid"]:
-                say(f"[green]✓[/green] {result['file']}: valid ({result['model']}, {result['mode']}, {result['region']})", markup=True)
+                say(f"[green]✓[/green] {escape(result['file'])}: valid ({result['model']}, {result['mode']}, {result['region']})", markup=True)
             else:
-                say(f"[red]✗[/red] {result['file']}: invalid", markup=True)
+                say(f"[red]✗[/red] {escape(result['file'])}: invalid", markup=True)
     return errors.OK if document["valid"] else errors.BAD_INPUT

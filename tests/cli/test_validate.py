@@ -49,3 +49,12 @@ def test_a_missing_file_exits_2_with_a_position(cli, tmp_path):
 
 def test_no_arguments_is_a_usage_error(cli):
     assert cli("validate").code == 2
+
+
+def test_paths_with_brackets_are_printed_verbatim(cli, tmp_path):
+    from ..conftest import MINIMAL as specs
+
+    path = tmp_path / "[prod] spec.yaml"
+    path.write_text(specs["serverless"])
+    result = cli("validate", str(path))
+    assert result.code == 0 and f"{path}: valid" in result.err
