@@ -161,8 +161,10 @@ class AlarmsSpec(Section):
 
 
 class ObservabilitySpec(Section):
-    invocation_logs: bool = Field(
-        True, description="Bedrock model invocation logging to an encrypted, private S3 bucket and CloudWatch Logs (one setting per account and region)."
+    invocation_logs: bool | Literal["shared"] = Field(
+        True,
+        description="Bedrock model invocation logging to an encrypted, private S3 bucket and CloudWatch Logs. It is one setting per "
+        "account and region: the deployment with `true` owns it; others in the same account and region say `shared`.",
     )
     log_retention_days: int = Field(30, description="CloudWatch Logs retention in days (a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, ...).")
     alarms: AlarmsSpec = Field(default_factory=AlarmsSpec, description="CloudWatch alarms on latency, errors and throttles, sent to an SNS topic.")

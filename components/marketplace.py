@@ -1,0 +1,183 @@
+"""MarketplaceEndpoint: a Bedrock Marketplace model on a SageMaker endpoint, with autoscaling.
+
+Marketplace endpoints take guardrails only through the ApplyGuardrail API, so a guardrail for
+this mode is created beside the endpoint and applied by the caller (`deploy invoke` does it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from ._base import PARTITION, account_id, child, policy_json, short_name, trust_policy
+from .providers.marketplace_endpoint import MarketplaceEndpoint as MarketplaceEndpointResource
+
+# Account that publishes the SageMaker inference containers JumpStart models run in.
+AWS_DLC_ACCOUNT = "763104351884"
+
+
+@dataclass(frozen=True)
+class EndpointScaling:
+    min: int
+    max: int
+    target_invocations_per_instance: int
+
+
+@dataclass(frozen=True)
+class MarketplaceEndpointArgs:
+    region: str
+    hub_model_id: str  # e.g. deepseek-llm-r1-distill-llama-70b
+    hub_version: str
+    instance_type: str  # ml.* name
+    instance_count: int = 1
+    autoscaling: Optional[EndpointScaling] = None
+    accept_eula: bool = False
+    # A KMS key for the endpoint's volumes; None where the instance type has local NVMe storage.
+    kms_key_arn: Optional[pulumi.Input[str]] = None
+    subnet_ids: Sequence[str] = ()
+    security_group_ids: Sequence[str] = ()
+    timeout_minutes: int = 90
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def hub_content_arn(region: str, hub_model_id: str, version: str) -> str:
+    return f"arn:{PARTITION}:sagemaker:{region}:aws:hub-content/SageMakerPublicHub/Model/{hub_model_id}/{version}"
+
+
+def execution_role_statements(args: MarketplaceEndpointArgs, account: pulumi.Input[str]) -> list[dict[str, Any]]:
+    """What the endpoint's containers need: pull the image, read the model artifacts, write logs."""
+    region = args.region
+    statements: list[dict[str, Any]] = [
+        # GetAuthorizationToken has no resource-level permissions; AWS requires "*" here.
+        {"Sid": "EcrLogin", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
+        {
+            "Sid": "PullInferenceImage",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            "Resource": f"arn:{PARTITION}:ecr:{region}:{AWS_DLC_ACCOUNT}:repository/*",
+        },
+        {
+            "Sid": "ReadModelArtifacts",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [f"arn:{PARTITION}:s3:::jumpstart-cache-prod-{region}", f"arn:{PARTITION}:s3:::jumpstart-cache-prod-{region}/*",
+                         f"arn:{PARTITION}:s3:::jumpstart-private-cache-prod-{region}", f"arn:{PARTITION}:s3:::jumpstart-private-cache-prod-{region}/*"],
+        },
+        {
+            "Sid": "WriteEndpointLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": pulumi.Output.concat(f"arn:{PARTITION}:logs:{region}:", account, ":log-group:/aws/sagemaker/Endpoints/*"),
+        },
+        {
+            "Sid": "PublishEndpointMetrics",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricData"],
+            "Resource": "*",  # PutMetricData has no resource-level permissions; scoped by namespace instead
+            "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker"]}},
+        },
+    ]
+    if args.kms_key_arn is not None:
+        statements.append(
+            {"Sid": "UseVolumeKey", "Effect": "Allow", "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": args.kms_key_arn}
+        )
+    if args.subnet_ids:
+        # ENI management in a VPC has no resource-level scoping for these actions.
+        statements.append(
+            {
+                "Sid": "PlaceInVpc",
+                "Effect": "Allow",
+                "Action": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                           "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+                           "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+                "Resource": "*",
+            }
+        )
+    return statements
+
+
+def invoke_statements_for(endpoint_arn: pulumi.Input[str]) -> list[dict[str, Any]]:
+    """Bedrock calls SageMaker with the caller's identity; allow that only when it comes through Bedrock."""
+    return [
+        {
+            "Sid": "InvokeEndpointThroughBedrock",
+            "Effect": "Allow",
+            "Action": ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
+            "Resource": [endpoint_arn],
+            "Condition": {"StringEquals": {"aws:CalledViaLast": "bedrock.amazonaws.com"}},
+        }
+    ]
+
+
+class MarketplaceEndpoint(pulumi.ComponentResource):
+    """`endpoint_arn` is the modelId callers pass to bedrock-runtime."""
+
+    endpoint_arn: pulumi.Output[str]
+    endpoint_name: pulumi.Output[str]
+    variant_name: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: MarketplaceEndpointArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("deepseek-deploy:marketplace:MarketplaceEndpoint", name, None, opts)
+        account = account_id(self)
+        tags = dict(args.tags)
+        role = aws.iam.Role(
+            f"{name}-execution",
+            description="SageMaker execution role of a deepseek-deploy Marketplace endpoint",
+            assume_role_policy=trust_policy("sagemaker.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}),
+            inline_policies=[{"name": "endpoint", "policy": policy_json(execution_role_statements(args, account))}],
+            tags=tags,
+            opts=child(self),
+        )
+        endpoint = MarketplaceEndpointResource(
+            f"{name}-endpoint",
+            region=args.region,
+            endpoint_name=short_name(name, 30),  # Bedrock allows 30 characters
+            model_source_identifier=hub_content_arn(args.region, args.hub_model_id, args.hub_version),
+            instance_type=args.instance_type,
+            instance_count=args.instance_count,
+            execution_role_arn=role.arn,
+            kms_key_arn=args.kms_key_arn,
+            subnet_ids=list(args.subnet_ids) or None,
+            security_group_ids=list(args.security_group_ids) or None,
+            accept_eula=args.accept_eula,
+            tags=tags,
+            timeout_minutes=args.timeout_minutes,
+            opts=child(self),
+        )
+        if args.autoscaling:
+            scaling = args.autoscaling
+            resource_id = pulumi.Output.concat("endpoint/", endpoint.sagemaker_endpoint_name, "/variant/", endpoint.variant_name)
+            target = aws.appautoscaling.Target(
+                f"{name}-scaling-target",
+                service_namespace="sagemaker",
+                scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+                resource_id=resource_id,
+                min_capacity=scaling.min,
+                max_capacity=scaling.max,
+                tags=tags,
+                opts=child(self),
+            )
+            aws.appautoscaling.Policy(
+                f"{name}-scaling-policy",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "target_value": scaling.target_invocations_per_instance,
+                    "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
+                    # GPU instances take minutes to start: scale out fast, scale in slowly.
+                    "scale_out_cooldown": 60,
+                    "scale_in_cooldown": 600,
+                },
+                opts=child(self),
+            )
+        self.endpoint_arn = endpoint.endpoint_arn
+        self.endpoint_name = endpoint.sagemaker_endpoint_name
+        self.variant_name = endpoint.variant_name
+        self.execution_role_arn = role.arn
+        self.register_outputs({"endpoint_arn": endpoint.endpoint_arn, "endpoint_name": self.endpoint_name, "variant_name": self.variant_name})

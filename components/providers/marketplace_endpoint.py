@@ -1,0 +1,334 @@
+"""A Bedrock Marketplace model endpoint (a SageMaker endpoint Bedrock manages) as a Pulumi dynamic resource.
+
+The AWS provider has no resource for `CreateMarketplaceModelEndpoint`, so this provider drives the
+Bedrock API with boto3 and waits for the endpoint to be `InService`.
+
+Tags are sent on create only: a tags-only change updates Pulumi's state but makes no API call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+import pulumi.dynamic
+from botocore.exceptions import ClientError
+
+from . import _aws
+
+POLL_SECONDS = 30.0
+DELETE_TIMEOUT_MINUTES = 30
+MAX_NAME_LENGTH = 30  # Bedrock's EndpointName limit
+READY = "InService"
+FAILED = "Failed"
+
+# A different model, name, place or network needs a new endpoint.
+REPLACE_KEYS = (
+    "region",
+    "endpoint_name",
+    "model_source_identifier",
+    "kms_key_arn",
+    "subnet_ids",
+    "security_group_ids",
+)
+# UpdateMarketplaceModelEndpoint can change these in place.
+UPDATE_KEYS = ("instance_type", "instance_count", "execution_role_arn")
+# Only recorded in state: tags and EULA acceptance matter at create, the timeout only to us.
+STATE_ONLY_KEYS = ("tags", "timeout_minutes", "accept_eula")
+OUTPUT_KEYS = ("endpoint_arn", "sagemaker_endpoint_name", "variant_name", "endpoint_status")
+
+
+def sagemaker_endpoint_name(endpoint_arn: str) -> str:
+    """The SageMaker endpoint name: the part of the ARN after 'endpoint/'."""
+    return endpoint_arn.split("endpoint/", 1)[-1]
+
+
+def _describe(props: dict[str, Any]) -> str:
+    return (
+        f"marketplace endpoint {props['endpoint_name']!r} "
+        f"({int(props['instance_count'])} x {props['instance_type']} in {props['region']})"
+    )
+
+
+def _endpoint_config(props: dict[str, Any]) -> dict[str, Any]:
+    sagemaker: dict[str, Any] = {
+        "initialInstanceCount": int(props["instance_count"]),
+        "instanceType": props["instance_type"],
+        "executionRole": props["execution_role_arn"],
+    }
+    if props.get("kms_key_arn"):
+        sagemaker["kmsEncryptionKey"] = props["kms_key_arn"]
+    vpc = _aws.optional_vpc(props.get("subnet_ids"), props.get("security_group_ids"))
+    if vpc:
+        sagemaker["vpc"] = vpc
+    return {"sageMaker": sagemaker}
+
+
+def _create_request(props: dict[str, Any], seed: str) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "modelSourceIdentifier": props["model_source_identifier"],
+        "endpointName": props["endpoint_name"],
+        "endpointConfig": _endpoint_config(props),
+        "acceptEula": bool(props.get("accept_eula", False)),
+        "clientRequestToken": _aws.idempotency_token(
+            props["endpoint_name"], props["model_source_identifier"], props["instance_type"], seed
+        ),
+    }
+    tags = _aws.tag_list(props.get("tags"))
+    if tags:
+        request["tags"] = tags
+    return request
+
+
+def _get_endpoint(bedrock: Any, arn: str, what: str) -> dict[str, Any]:
+    try:
+        return bedrock.get_marketplace_model_endpoint(endpointArn=arn)["marketplaceModelEndpoint"]
+    except ClientError as exc:
+        raise _aws.friendly_error(exc, f"Reading {what}") from exc
+
+
+def _get_endpoint_status(bedrock: Any, arn: str) -> str:
+    """The raw status; ClientErrors propagate so the caller can spot not-found."""
+    return bedrock.get_marketplace_model_endpoint(endpointArn=arn)["marketplaceModelEndpoint"].get(
+        "endpointStatus", ""
+    )
+
+
+def _failure(props: dict[str, Any], endpoint: dict[str, Any]) -> RuntimeError:
+    reason = endpoint.get("endpointStatusMessage") or "AWS gave no reason"
+    fix = (
+        _aws.QUOTA_FIX
+        if _aws.is_quota_problem("", reason)
+        else "Check that the instance type suits the model, that the execution role can be assumed by "
+        "SageMaker, and the endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/...)."
+    )
+    return RuntimeError(f"{_describe(props)} failed: {reason}. {fix}")
+
+
+def _with_cleanup_note(exc: Exception, note: str) -> Exception:
+    if type(exc) in (RuntimeError, TimeoutError):
+        return type(exc)(f"{exc} {note}")
+    return RuntimeError(f"{exc} {note}")
+
+
+class MarketplaceEndpointProvider(_aws.InjectableTime, pulumi.dynamic.ResourceProvider):
+    """CRUD for a Bedrock Marketplace endpoint. Holds no clients, so Pulumi can pickle it.
+
+    `MarketplaceEndpointProvider(sleep=..., clock=...)` lets tests run without waiting.
+    """
+
+    # --- Pulumi entry points -------------------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        failures = []
+        name = news.get("endpoint_name")
+        if _aws.is_known(name) and not 1 <= len(str(name)) <= MAX_NAME_LENGTH:
+            failures.append(
+                pulumi.dynamic.CheckFailure("endpoint_name", f"must be 1-{MAX_NAME_LENGTH} characters, got {name!r}")
+            )
+        count = news.get("instance_count")
+        if _aws.is_known(count) and (not isinstance(count, (int, float)) or count < 1):
+            failures.append(pulumi.dynamic.CheckFailure("instance_count", f"must be at least 1, got {count!r}"))
+        vpc_failure = _aws.half_vpc_failure(news)
+        if vpc_failure:
+            failures.append(vpc_failure)
+        return pulumi.dynamic.CheckResult(news, failures)
+
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        bedrock = _aws.client("bedrock", props["region"])
+        what = _describe(props)
+        request = _create_request(props, _aws.fresh_seed())
+        try:
+            response = _aws.retry(
+                lambda: bedrock.create_marketplace_model_endpoint(**request),
+                is_retryable=_aws.is_role_propagation_error,
+                sleep=self.sleep_fn,
+            )
+        except ClientError as exc:
+            raise _aws.friendly_error(exc, f"Creating {what}") from exc
+        arn = response["marketplaceModelEndpoint"]["endpointArn"]
+        try:
+            outs = self._outputs(props, arn, self._wait_in_service(bedrock, arn, props))
+        except Exception as exc:
+            # Create must be all-or-nothing: Pulumi will not record this endpoint, so don't leave it billing.
+            raise _with_cleanup_note(exc, self._cleanup(bedrock, arn)) from exc
+        return pulumi.dynamic.CreateResult(id_=arn, outs=outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        bedrock = _aws.client("bedrock", props["region"])
+        try:
+            endpoint = bedrock.get_marketplace_model_endpoint(endpointArn=id_)["marketplaceModelEndpoint"]
+        except ClientError as exc:
+            if _aws.is_not_found(exc):
+                return pulumi.dynamic.ReadResult(id_="", outs={})  # an empty id tells Pulumi it is gone
+            raise _aws.friendly_error(exc, f"Reading marketplace endpoint {id_}") from exc
+        live = endpoint.get("endpointConfig", {}).get("sageMaker", {})
+        outs = {
+            **props,
+            "endpoint_arn": id_,
+            "sagemaker_endpoint_name": sagemaker_endpoint_name(id_),
+            "endpoint_status": endpoint.get("endpointStatus", ""),
+        }
+        # Only the in-place-updatable settings are refreshed: AWS may echo others (KMS id vs ARN,
+        # subnet order) in a different but equivalent form, which would force a needless replacement.
+        for key, aws_key in (
+            ("instance_type", "instanceType"),
+            ("instance_count", "initialInstanceCount"),
+            ("execution_role_arn", "executionRole"),
+        ):
+            if aws_key in live:
+                outs[key] = live[aws_key]
+        return pulumi.dynamic.ReadResult(id_=id_, outs=outs)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        replaces = _aws.changed_keys(olds, news, REPLACE_KEYS)
+        updates = _aws.changed_keys(olds, news, UPDATE_KEYS + STATE_ONLY_KEYS)
+        # Endpoint names are unique per account and region: the old one must go before a same-named new one.
+        same_name = olds.get("endpoint_name") == news.get("endpoint_name")
+        return pulumi.dynamic.DiffResult(
+            changes=bool(replaces or updates),
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and same_name,
+        )
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
+        if not _aws.changed_keys(olds, news, UPDATE_KEYS):
+            # Tags, timeout or EULA flag only: nothing to tell AWS, keep the computed outputs.
+            return pulumi.dynamic.UpdateResult(outs={**news, **{k: olds.get(k) for k in OUTPUT_KEYS}})
+        bedrock = _aws.client("bedrock", news["region"])
+        what = _describe(news)
+        token = _aws.idempotency_token(
+            id_, news["instance_type"], str(int(news["instance_count"])), news["execution_role_arn"]
+        )
+        try:
+            _aws.retry(
+                lambda: bedrock.update_marketplace_model_endpoint(
+                    endpointArn=id_, endpointConfig=_endpoint_config(news), clientRequestToken=token
+                ),
+                is_retryable=_aws.is_role_propagation_error,  # the new role may be seconds old
+                sleep=self.sleep_fn,
+            )
+        except ClientError as exc:
+            raise _aws.friendly_error(exc, f"Updating {what}") from exc
+        status = self._wait_in_service(bedrock, id_, news)
+        return pulumi.dynamic.UpdateResult(outs=self._outputs(news, id_, status))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        bedrock = _aws.client("bedrock", props["region"])
+        try:
+            bedrock.delete_marketplace_model_endpoint(endpointArn=id_)
+        except ClientError as exc:
+            if _aws.is_not_found(exc):
+                return  # already gone: that is what we wanted
+            raise _aws.friendly_error(exc, f"Deleting marketplace endpoint {id_}") from exc
+        self._wait_gone(bedrock, id_)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _wait_in_service(self, bedrock: Any, arn: str, props: dict[str, Any]) -> str:
+        what = _describe(props)
+
+        def check() -> tuple[bool, str]:
+            endpoint = _get_endpoint(bedrock, arn, what)
+            status = endpoint.get("endpointStatus", "")
+            if status == FAILED:
+                raise _failure(props, endpoint)
+            return status == READY, status
+
+        return _aws.wait_until(
+            check,
+            timeout_s=float(props.get("timeout_minutes") or 90) * 60,
+            interval_s=POLL_SECONDS,
+            describe=lambda state, elapsed: f"{what} is {state} after {elapsed / 60:.0f} min, waiting for {READY}",
+            sleep=self.sleep_fn,
+            clock=self.clock_fn,
+        )
+
+    def _wait_gone(self, bedrock: Any, arn: str) -> None:
+        # Waiting matters for delete-before-replace: the same name can't be reused until this one is gone.
+        def check() -> tuple[bool, str]:
+            try:
+                return False, _get_endpoint_status(bedrock, arn)
+            except ClientError as exc:
+                if _aws.is_not_found(exc):
+                    return True, "deleted"
+                raise _aws.friendly_error(exc, f"Deleting marketplace endpoint {arn}") from exc
+
+        _aws.wait_until(
+            check,
+            timeout_s=DELETE_TIMEOUT_MINUTES * 60,
+            interval_s=POLL_SECONDS,
+            describe=lambda state, elapsed: f"marketplace endpoint {arn} is {state} after {elapsed / 60:.0f} min, "
+            "waiting for it to be deleted",
+            sleep=self.sleep_fn,
+            clock=self.clock_fn,
+        )
+
+    def _cleanup(self, bedrock: Any, arn: str) -> str:
+        """Best-effort delete after a failed create; returns a sentence for the error message."""
+        try:
+            bedrock.delete_marketplace_model_endpoint(endpointArn=arn)
+        except ClientError as exc:
+            if not _aws.is_not_found(exc):
+                return f"Deleting the endpoint also failed ({_aws.error_message(exc)}): delete {arn} yourself."
+        return "The endpoint was deleted so it does not keep running outside Pulumi's state; fix the cause and re-run."
+
+    def _outputs(self, props: dict[str, Any], arn: str, status: str) -> dict[str, Any]:
+        name = sagemaker_endpoint_name(arn)
+        sagemaker = _aws.client("sagemaker", props["region"])
+        try:
+            variants = sagemaker.describe_endpoint(EndpointName=name).get("ProductionVariants") or []
+        except ClientError as exc:
+            raise _aws.friendly_error(exc, f"Describing SageMaker endpoint {name!r}") from exc
+        return {
+            **props,
+            "endpoint_arn": arn,
+            "sagemaker_endpoint_name": name,
+            "variant_name": variants[0]["VariantName"] if variants else "",
+            "endpoint_status": status,
+        }
+
+
+class MarketplaceEndpoint(pulumi.dynamic.Resource, module="deepseek", name="MarketplaceEndpoint"):
+    """A Bedrock Marketplace model endpoint, created and waited on until it is InService."""
+
+    endpoint_arn: pulumi.Output[str]
+    sagemaker_endpoint_name: pulumi.Output[str]
+    variant_name: pulumi.Output[str]
+    endpoint_status: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        region: pulumi.Input[str],
+        endpoint_name: pulumi.Input[str],
+        model_source_identifier: pulumi.Input[str],
+        instance_type: pulumi.Input[str],
+        instance_count: pulumi.Input[int],
+        execution_role_arn: pulumi.Input[str],
+        kms_key_arn: Optional[pulumi.Input[str]] = None,
+        subnet_ids: Optional[pulumi.Input[list[str]]] = None,
+        security_group_ids: Optional[pulumi.Input[list[str]]] = None,
+        accept_eula: pulumi.Input[bool] = False,
+        tags: Optional[pulumi.Input[dict[str, str]]] = None,
+        timeout_minutes: int = 90,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "region": region,
+            "endpoint_name": endpoint_name,
+            "model_source_identifier": model_source_identifier,
+            "instance_type": instance_type,
+            "instance_count": instance_count,
+            "execution_role_arn": execution_role_arn,
+            "kms_key_arn": kms_key_arn,
+            "subnet_ids": subnet_ids,
+            "security_group_ids": security_group_ids,
+            "accept_eula": accept_eula,
+            "tags": tags or {},
+            "timeout_minutes": timeout_minutes,
+            # Declared as None so Pulumi exposes them as outputs filled in by the provider.
+            **{key: None for key in OUTPUT_KEYS},
+        }
+        super().__init__(MarketplaceEndpointProvider(), name, props, opts)

@@ -1,0 +1,221 @@
+"""The program builder: a validated spec -> the components that deploy it, with the catalog's defaults.
+
+`build(spec)` runs inside any Pulumi program: `deploy plan` (mock runtime), `deploy up`
+(Automation API) and the project `deploy render` writes all call this same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from . import catalog
+from .spec import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
+
+TOOL_TAGS = ("managed-by", "deepseek-deploy:stack", "deepseek-deploy:model", "deepseek-deploy:mode")
+STACK_TAG = "deepseek-deploy:stack"
+
+
+class NotBuildable(Exception):
+    """The spec is valid but this version cannot build it yet (said plainly, not as a traceback)."""
+
+
+@dataclass
+class Program:
+    """What `build` made: the stack outputs and notes worth showing before `up`."""
+
+    outputs: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def deployment_tags(spec: BaseSpec) -> dict[str, str]:
+    """The user's tags plus the tool's, which the budget and cost reports select on."""
+    return {**spec.tags, "managed-by": "deepseek-deploy", STACK_TAG: spec.name, "deepseek-deploy:model": spec.model, "deepseek-deploy:mode": spec.mode}
+
+
+def model_kms_key(setting: str, deployment_key: Any) -> Optional[Any]:
+    """`auto` -> the deployment's key, `none` -> AWS-owned keys, else the given key ARN."""
+    if setting == "auto":
+        return deployment_key
+    if setting == "none":
+        return None
+    return setting
+
+
+def build(spec: BaseSpec, base_dir: Optional[str] = None) -> Program:
+    """Create every resource the spec describes, as children of the current Pulumi stack.
+
+    `base_dir` is the spec file's folder: relative local paths in the spec are relative to it.
+    """
+    if isinstance(spec, SelfHostedSpec):
+        raise NotBuildable("self-hosted (vLLM on Kubernetes) specs validate, but this version cannot plan or deploy them yet")
+    import pulumi
+
+    from deepseek_deploy import components as c
+
+    program = Program()
+    tags = deployment_tags(spec)
+    name, region = spec.name, spec.region
+    key = c.EncryptionKey(
+        f"{name}-kms",
+        c.EncryptionKeyArgs(
+            region=region,
+            description=f"deepseek-deploy {name}: logs, alarms, guardrail and model data",
+            service_principals=(f"logs.{region}.amazonaws.com", "bedrock.amazonaws.com", "cloudwatch.amazonaws.com", "sagemaker.amazonaws.com"),
+            tags=tags,
+            protect=spec.protect,
+        ),
+    )
+    guardrail = None
+    settings = spec.effective_guardrail
+    if settings is not None:
+        guardrail = c.Guardrail(
+            f"{name}-guardrail",
+            c.GuardrailArgs(
+                content_filters=settings.content_filters.model_dump(),
+                denied_topics=[c.DeniedTopicArgs(t.name, t.definition, tuple(t.examples)) for t in settings.denied_topics],
+                blocked_words=tuple(settings.blocked_words),
+                managed_word_lists=tuple(settings.managed_word_lists),
+                pii=dict(settings.pii),
+                blocked_input_message=settings.blocked_input_message,
+                blocked_output_message=settings.blocked_output_message,
+                kms_key_arn=key.key_arn,
+                tags=tags,
+            ),
+        )
+
+    invoke_model_id, resource_arns, metrics, extra_statements = _model(spec, key, tags, program, base_dir)
+
+    access = c.InvokeAccess(
+        f"{name}-access",
+        c.InvokeAccessArgs(
+            resource_arns=resource_arns,
+            principals=tuple(spec.access.invoke_principals),
+            guardrail_arn=guardrail.guardrail_arn if guardrail else None,
+            guardrail_version=guardrail.version if guardrail else None,
+            enforce_guardrail=bool(settings and settings.enforce),
+            extra_statements=extra_statements,
+            tags=tags,
+        ),
+    )
+    if not spec.access.invoke_principals:
+        program.notes.append("access.invoke_principals is empty: the invoke policy is created but attached to nobody; attach its ARN (output invoke_policy_arn) where needed")
+
+    observability = spec.observability
+    if observability.invocation_logs is True:
+        c.InvocationLogging(f"{name}-logging", c.InvocationLoggingArgs(region=region, kms_key_arn=key.key_arn, retention_days=observability.log_retention_days, tags=tags, protect=spec.protect))
+        program.notes.append(
+            f"Bedrock invocation logging is one setting per account and region: this deployment takes it over in {region}. "
+            "Other deployments in the same account and region should set observability.invocation_logs: shared"
+        )
+    elif observability.invocation_logs == "shared":
+        program.notes.append(f"invocation logs: shared; another deployment owns Bedrock invocation logging in {region}, so none is configured here")
+    alarms = observability.alarms
+    c.Alarms(
+        f"{name}-alarms",
+        c.AlarmsArgs(
+            region=region, metrics=metrics, kms_key_arn=key.key_arn, p99_latency_ms=alarms.p99_latency_ms,
+            error_rate_percent=alarms.error_rate_percent, email=alarms.email, dashboard=observability.dashboard, tags=tags,
+        ),
+    )
+    if alarms.email:
+        program.notes.append(f"AWS emails {alarms.email} a subscription confirmation; alarms reach it only after it is confirmed")
+    if spec.budget:
+        c.CostBudget(f"{name}-budget", c.CostBudgetArgs(spec.budget.monthly_usd, tuple(spec.budget.alert_emails), STACK_TAG, name, tags=tags))
+        program.notes.append(f"the budget counts costs tagged {STACK_TAG}={name}: activate that cost allocation tag in the Billing console")
+
+    program.outputs = {
+        "mode": spec.mode,
+        "model": spec.model,
+        "region": region,
+        "invoke_model_id": invoke_model_id,
+        "invoke_policy_arn": access.policy_arn,
+        "guardrail_id": guardrail.guardrail_id if guardrail else None,
+        "guardrail_version": guardrail.version if guardrail else None,
+        "guardrail_enforced": bool(settings and settings.enforce),
+    }
+    for key_name, value in program.outputs.items():
+        pulumi.export(key_name, value)
+    return program
+
+
+def _model(spec: BaseSpec, key: Any, tags: dict[str, str], program: Program, base_dir: Optional[str]) -> tuple[Any, Any, Any, list]:
+    """The mode's model component: what to invoke, what IAM must allow, where its metrics are."""
+    from deepseek_deploy import components as c
+
+    model = catalog.model(spec.model)
+    offer = model.offer(spec.mode)
+    if isinstance(spec, ServerlessSpec):
+        use_profile = spec.serverless.cross_region if spec.serverless.cross_region is not None else bool(offer.profiles)
+        geography = next(iter(offer.profiles), None)
+        component = c.ServerlessModel(
+            f"{spec.name}-model",
+            c.ServerlessModelArgs(
+                region=spec.region,
+                model_id=offer.model_id,
+                profile_id=offer.profiles[geography] if use_profile and geography else None,
+                destination_regions=tuple(offer.regions or ()) if use_profile else (),
+                cost_profile=spec.serverless.cost_profile,
+                tags=tags,
+            ),
+        )
+        if offer.model_id_confidence == "third-party":
+            program.notes.append(f"the Bedrock model id {offer.model_id} comes from a third-party source; `deploy up` fails cleanly if AWS does not know it")
+        return component.invoke_model_id, component.resource_arns, c.bedrock_metrics(component.metric_model_id), []
+    if isinstance(spec, MarketplaceSpec):
+        instance_type = spec.endpoint.instance_type or offer.default_instance
+        instance = catalog.instance(instance_type)
+        kms = model_kms_key(spec.endpoint.kms_key, key.key_arn)
+        if kms is not None and (instance is None or instance.local_nvme is not False):
+            why = "has local NVMe storage" if instance and instance.local_nvme else "may have local storage (the catalog cannot confirm it has none)"
+            program.notes.append(f"{instance_type} {why}, and SageMaker rejects a volume KMS key there: the endpoint uses AWS-managed volume encryption")
+            kms = None
+        scaling = spec.endpoint.autoscaling
+        network = spec.network
+        component = c.MarketplaceEndpoint(
+            f"{spec.name}-model",
+            c.MarketplaceEndpointArgs(
+                region=spec.region,
+                hub_model_id=offer.hub_model_id,
+                hub_version=offer.hub_version,
+                instance_type=instance_type,
+                instance_count=spec.endpoint.instance_count,
+                autoscaling=c.EndpointScaling(scaling.min, scaling.max, scaling.target_invocations_per_instance) if scaling else None,
+                accept_eula=spec.endpoint.accept_eula,
+                kms_key_arn=kms,
+                subnet_ids=tuple(network.subnet_ids) if network else (),
+                security_group_ids=tuple(network.security_group_ids) if network else (),
+                tags=tags,
+            ),
+        )
+        if spec.effective_guardrail is not None:
+            program.notes.append("Marketplace endpoints take guardrails only through the ApplyGuardrail API: `deploy invoke` applies it to every prompt and answer")
+        from deepseek_deploy.components.marketplace import invoke_statements_for
+
+        arns = component.endpoint_arn.apply(lambda arn: [arn])
+        return (component.endpoint_arn, arns, c.sagemaker_metrics(component.endpoint_name, component.variant_name),
+                invoke_statements_for(component.endpoint_arn))
+    if isinstance(spec, CustomImportSpec):
+        network = spec.network
+        source = spec.weights_source
+        if not source.startswith(("s3://", "hf://")):
+            import os
+
+            source = os.path.abspath(os.path.join(base_dir or os.getcwd(), os.path.expanduser(source)))
+        component = c.CustomModelImport(
+            f"{spec.name}-model",
+            c.CustomModelImportArgs(
+                region=spec.region,
+                weights_source=source,
+                kms_key_arn=model_kms_key(spec.kms_key, key.key_arn),
+                subnet_ids=tuple(network.subnet_ids) if network else (),
+                security_group_ids=tuple(network.security_group_ids) if network else (),
+                protect=spec.protect,
+                tags=tags,
+            ),
+        )
+        if not spec.weights_source.startswith("s3://"):
+            program.notes.append(f"`deploy up` first uploads the weights from {spec.weights_source} to the deployment's bucket; an interrupted upload resumes")
+        arns = component.imported_model_arn.apply(lambda arn: [arn])
+        return component.imported_model_arn, arns, c.bedrock_metrics(component.imported_model_arn), []
+    raise NotBuildable(f"mode {spec.mode} cannot be built")  # pragma: no cover - the spec types are exhaustive
