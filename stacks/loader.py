@@ -207,7 +207,8 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
         raise SpecError(diagnostics)
 
     for problem in rules.check(spec, base_dir):
-        position = source.locate(problem.path, prefer_key=problem.path not in source.values)
+        prefer_key = problem.path not in source.values or problem.path in source.containers
+        position = source.locate(problem.path, prefer_key=prefer_key)
         diagnostics.append(Diagnostic(file, position.line, position.column, problem.message, problem.severity))
     if any(d.severity == "error" for d in diagnostics):
         raise SpecError(diagnostics)

@@ -93,6 +93,22 @@ def guardrail_enforcement(spec: BaseSpec) -> Iterable[Problem]:
         )
 
 
+def guardrail_has_a_policy(spec: BaseSpec) -> Iterable[Problem]:
+    """Bedrock refuses a guardrail with nothing to check."""
+    guardrail = spec.effective_guardrail
+    if guardrail is None:
+        return
+    filters = guardrail.content_filters.model_dump().values()
+    if all(strength == "none" for strength in filters) and not (
+        guardrail.denied_topics or guardrail.blocked_words or guardrail.managed_word_lists or guardrail.pii
+    ):
+        yield Problem(
+            ("guardrail",),
+            "the guardrail checks nothing: every content filter is none and there are no topics, words or PII rules. "
+            "Set a filter strength, add a rule, or turn it off with `guardrail: false`",
+        )
+
+
 def _fit_alternatives(model: catalog.Model, candidates: list[str] | None, quantization: str, utilization: float, max_nodes: int) -> str:
     fits = capacity.instances_that_fit(model, candidates, quantization=quantization, utilization=utilization, max_nodes=max_nodes)
     if not fits:
@@ -273,6 +289,7 @@ RULES: tuple[Callable[[BaseSpec], Iterable[Problem]], ...] = (
     region_offers_model,
     serverless_profile,
     guardrail_enforcement,
+    guardrail_has_a_policy,
     marketplace_instance,
     marketplace_kms,
     scaling_ranges,

@@ -41,6 +41,8 @@ class SourceMap:
 
     values: dict[Path, Position] = field(default_factory=dict)
     keys: dict[Path, Position] = field(default_factory=dict)
+    # Paths whose value is a mapping or list: a problem with the whole section points at its key.
+    containers: set[Path] = field(default_factory=set)
 
     def locate(self, path: Path, *, prefer_key: bool = False) -> Position:
         """The position of `path`, or of its nearest ancestor that the file spells out."""
@@ -59,6 +61,8 @@ def _position(node: yaml.Node) -> Position:
 
 def _to_data(node: yaml.Node, path: Path, source: SourceMap, constructor: yaml.constructor.SafeConstructor) -> Any:
     source.values[path] = _position(node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        source.containers.add(path)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:

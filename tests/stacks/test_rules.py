@@ -154,3 +154,10 @@ def test_specs_are_immutable():
     spec = load_text(MINIMAL["serverless"]).spec
     with pytest.raises(Exception):
         spec.name = "other"
+
+
+def test_a_guardrail_that_checks_nothing_is_refused():
+    off = "guardrail:\n  content_filters: {hate: none, insults: none, sexual: none, violence: none, misconduct: none, prompt_attack: none}\n"
+    found = messages(MINIMAL["serverless"] + off)
+    assert len(found) == 1 and "checks nothing" in found[0] and found[0].startswith("error:5:1:")
+    assert problems(MINIMAL["serverless"] + off + "  pii: {EMAIL: block}\n") == []

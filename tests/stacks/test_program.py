@@ -1,0 +1,110 @@
+"""The whole program per example, through `deploy plan`'s recorder."""
+
+import json
+
+import pytest
+
+from deepseek_deploy.stacks.loader import load_spec, load_text
+from deepseek_deploy.stacks.plan import record, run_program
+
+from ..components.conftest import is_taggable
+from ..conftest import EXAMPLES, MINIMAL
+
+BEDROCK_EXAMPLES = [p for p in EXAMPLES if "self-hosted" not in p.name]
+
+
+def plan_of(path):
+    loaded = load_spec(str(path))
+    return loaded.spec, run_program(loaded.spec, base_dir=str(path.parent))
+
+
+@pytest.mark.parametrize("path", BEDROCK_EXAMPLES, ids=lambda p: p.name)
+def test_every_taggable_resource_carries_the_deployment_tags(path):
+    spec, plan = plan_of(path)
+    taggable = [r for r in plan.resources if is_taggable(r["type"])]
+    assert taggable, "an example without taggable resources tests nothing"
+    for resource in taggable:
+        tags = resource["inputs"].get("tags", {})
+        assert tags.get("deepseek-deploy:stack") == spec.name, resource["name"]
+        assert all(tags.get(k) == v for k, v in spec.tags.items()), resource["name"]
+
+
+@pytest.mark.parametrize("path", BEDROCK_EXAMPLES, ids=lambda p: p.name)
+def test_every_cloud_resource_belongs_to_a_component(path):
+    _, plan = plan_of(path)
+    components = {r["name"] for r in plan.resources if r["type"].startswith("deepseek-deploy:")}
+    for resource in plan.resources:
+        if resource["type"].startswith("deepseek-deploy:"):
+            assert resource["parent"] is None
+        else:
+            assert resource["parent"] in components, resource["name"]
+    names = [(r["type"], r["name"]) for r in plan.resources]
+    assert len(names) == len(set(names))
+
+
+EXPECTED_COMPONENTS = {
+    "r1-serverless.yaml": {"ServerlessModel", "Guardrail", "InvokeAccess", "EncryptionKey", "InvocationLogging", "Alarms", "CostBudget"},
+    "v3-serverless.yaml": {"ServerlessModel", "Guardrail", "InvokeAccess", "EncryptionKey", "InvocationLogging", "Alarms"},
+    "distill-llama-70b-marketplace.yaml": {"MarketplaceEndpoint", "Guardrail", "InvokeAccess", "EncryptionKey", "InvocationLogging", "Alarms", "CostBudget"},
+    "distill-llama-8b-custom-import.yaml": {"CustomModelImport", "Guardrail", "InvokeAccess", "EncryptionKey", "InvocationLogging", "Alarms"},
+}
+
+
+@pytest.mark.parametrize("path", BEDROCK_EXAMPLES, ids=lambda p: p.name)
+def test_each_example_builds_its_components(path):
+    _, plan = plan_of(path)
+    components = {r["type"].rsplit(":", 1)[-1] for r in plan.resources if r["type"].startswith("deepseek-deploy:")}
+    assert components == EXPECTED_COMPONENTS[path.name]
+
+
+def test_the_r1_example_invokes_through_the_profile_with_the_guardrail_enforced():
+    _, plan = plan_of(next(p for p in EXAMPLES if p.name == "r1-serverless.yaml"))
+    policy = json.loads(next(r for r in plan.resources if r["type"] == "aws:iam/policy:Policy")["inputs"]["policy"])
+    deny = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert len(deny) == 1 and "StringNotEquals" in deny[0]["Condition"]
+    assert "arn:aws:bedrock:us-east-2::foundation-model/deepseek.r1-v1:0" in deny[0]["Resource"]
+    assert plan.outputs["guardrail_enforced"] is True and plan.outputs["invoke_model_id"] == "${support-bot-model-profile.arn}"
+
+
+def test_marketplace_skips_the_volume_key_on_nvme_instances_and_says_so():
+    _, plan = plan_of(next(p for p in EXAMPLES if "marketplace" in p.name))
+    endpoint = next(r for r in plan.resources if r["type"].endswith(":MarketplaceEndpoint") and r["type"].startswith("pulumi-python"))
+    assert "kms_key_arn" not in endpoint["inputs"]
+    assert any("NVMe" in note for note in plan.notes)
+
+
+def test_a_second_deployment_can_share_invocation_logging():
+    shared = load_text(MINIMAL["serverless"] + "observability:\n  invocation_logs: shared\n").spec
+    plan = run_program(shared)
+    assert not [r for r in plan.resources if "InvocationLogging" in r["type"]]
+    assert any("shared" in note for note in plan.notes)
+    owner = run_program(load_text(MINIMAL["serverless"]).spec)
+    assert any("one setting per account and region" in note for note in owner.notes)
+
+
+def test_relative_local_weights_resolve_against_the_spec_folder(tmp_path):
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "config.json").write_text("{}")
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(MINIMAL["custom-import"] + "weights:\n  source: ./weights\n")
+    _, plan = plan_of(spec_path)
+    upload = next(r for r in plan.resources if r["type"].endswith(":WeightsUpload"))
+    assert upload["inputs"]["source"] == str(tmp_path / "weights")
+
+
+def test_secrets_are_masked_and_the_serialized_provider_is_left_out():
+    import pulumi
+    import pulumi_aws as aws
+
+    recording = record(lambda: aws.ssm.Parameter("p", type="SecureString", value=pulumi.Output.secret("hunter2")))
+    text = json.dumps(recording.resources)
+    assert "hunter2" not in text and "[secret]" in text
+    _, plan = plan_of(next(p for p in EXAMPLES if "marketplace" in p.name))
+    assert "__provider" not in json.dumps(plan.resources)
+
+
+def test_self_hosted_specs_are_not_buildable_yet():
+    from deepseek_deploy.stacks.program import NotBuildable
+
+    with pytest.raises(NotBuildable, match="self-hosted"):
+        run_program(load_text(MINIMAL["self-hosted"]).spec)
