@@ -186,6 +186,9 @@ def sagemaker_metrics(endpoint_name: pulumi.Input[str], variant_name: pulumi.Inp
     )
 
 
+PERIOD = 300  # seconds per alarm datapoint
+
+
 @dataclass(frozen=True)
 class AlarmsArgs:
     region: str
@@ -211,7 +214,9 @@ class Alarms(pulumi.ComponentResource):
         if args.email:
             aws.sns.TopicSubscription(f"{name}-alarms-email", topic=topic.arn, protocol="email", endpoint=args.email, opts=child(self))
         actions = [topic.arn]
-        common = dict(alarm_actions=actions, ok_actions=actions, treat_missing_data="notBreaching", tags=tags)
+        # Two of three 5-minute periods: one slow request does not page anyone.
+        common = dict(alarm_actions=actions, ok_actions=actions, treat_missing_data="notBreaching", tags=tags,
+                      evaluation_periods=3, datapoints_to_alarm=2, opts=child(self))
         aws.cloudwatch.MetricAlarm(
             f"{name}-p99-latency",
             alarm_description=f"{name}: p99 latency above {args.p99_latency_ms} ms",
@@ -219,30 +224,26 @@ class Alarms(pulumi.ComponentResource):
             metric_name=m.latency_metric,
             dimensions=dict(m.dimensions),
             extended_statistic="p99",
-            period=300,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
+            period=PERIOD,
             comparison_operator="GreaterThanThreshold",
             threshold=args.p99_latency_ms / m.latency_to_ms,
-            opts=child(self),
             **common,
         )
+
+        def summed(query_id: str, metric: str) -> dict:
+            return {"id": query_id, "return_data": False,
+                    "metric": {"namespace": m.namespace, "metric_name": metric, "dimensions": dict(m.dimensions), "period": PERIOD, "stat": "Sum"}}
+
         errors = " + ".join(f"e{i}" for i in range(len(m.error_metrics)))
-        queries = [
-            {"id": f"e{i}", "return_data": False, "metric": {"namespace": m.namespace, "metric_name": metric, "dimensions": dict(m.dimensions), "period": 300, "stat": "Sum"}}
-            for i, metric in enumerate(m.error_metrics)
-        ]
-        queries.append({"id": "calls", "return_data": False, "metric": {"namespace": m.namespace, "metric_name": m.invocations_metric, "dimensions": dict(m.dimensions), "period": 300, "stat": "Sum"}})
+        queries = [summed(f"e{i}", metric) for i, metric in enumerate(m.error_metrics)]
+        queries.append(summed("calls", m.invocations_metric))
         queries.append({"id": "error_rate", "return_data": True, "label": "Error rate (%)", "expression": f"IF(calls > 0, 100 * ({errors}) / calls, 0)"})
         aws.cloudwatch.MetricAlarm(
             f"{name}-error-rate",
             alarm_description=f"{name}: more than {args.error_rate_percent}% of invocations fail",
             metric_queries=queries,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
             comparison_operator="GreaterThanThreshold",
             threshold=args.error_rate_percent,
-            opts=child(self),
             **common,
         )
         if m.throttle_metric:
@@ -253,12 +254,9 @@ class Alarms(pulumi.ComponentResource):
                 metric_name=m.throttle_metric,
                 dimensions=dict(m.dimensions),
                 statistic="Sum",
-                period=300,
-                evaluation_periods=3,
-                datapoints_to_alarm=2,
+                period=PERIOD,
                 comparison_operator="GreaterThanOrEqualToThreshold",
                 threshold=1,
-                opts=child(self),
                 **common,
             )
         if args.dashboard:
