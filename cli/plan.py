@@ -51,7 +51,31 @@ def planner_summary(spec: Any) -> dict[str, Any]:
                        gpus_per_instance=instance.gpus if instance else None)
     elif spec.mode == "custom-import":
         summary.update(weights_source=spec.weights_source, custom_model_units=offer.cmus)
+    elif spec.mode == "self-hosted":
+        from deepseek_deploy.stacks.planner import plan_serving
+
+        summary.update(plan_serving(spec).as_dict())
     return summary
+
+
+def _write_manifests(document: dict[str, Any], directory: str) -> None:
+    from deepseek_deploy.stacks import manifests
+
+    from .output import plain
+
+    objects, _ = manifests.kubernetes_objects(document["resources"])
+    if not objects:
+        plain(f"note: mode {document['mode']} creates no Kubernetes objects; nothing written to {directory}")
+        return
+    try:
+        written = manifests.write(document["resources"], directory)
+    except OSError as error:
+        raise errors.CliError(f"cannot write manifests to {directory}: {error.strerror}") from None
+    plain(f"wrote {len(written.files)} Kubernetes objects to {directory}/ (apply with `kubectl apply -f {directory}`)")
+    for path in written.secrets:
+        plain(f"note: {path} holds placeholders: replace them, or create the Secret with kubectl, before applying")
+    for item in written.not_written:
+        plain(f"note: not a plain object, install it first: {item}")
 
 
 def short_type(token: str) -> str:
@@ -83,9 +107,7 @@ def command(
     from .output import console, emit_json, plain
 
     if manifests is not None:
-        kubernetes = [r for r in document["resources"] if r["type"].startswith("kubernetes:")]
-        if not kubernetes:
-            plain(f"note: mode {document['mode']} creates no Kubernetes objects; nothing written to {manifests}")
+        _write_manifests(document, manifests)
     if json_output:
         emit_json(document)
         return

@@ -8,6 +8,7 @@ callers need. None of them reads YAML, environment variables or Pulumi config.
 
 from .access import InvokeAccess, InvokeAccessArgs
 from .custom_import import CustomModelImport, CustomModelImportArgs
+from .eks import EksGpuCluster, EksGpuClusterArgs
 from .encryption import EncryptionKey, EncryptionKeyArgs
 from .guardrail import DeniedTopicArgs, Guardrail, GuardrailArgs
 from .marketplace import EndpointScaling, MarketplaceEndpoint, MarketplaceEndpointArgs
@@ -23,9 +24,10 @@ from .observability import (
     sagemaker_metrics,
 )
 from .serverless import ServerlessModel, ServerlessModelArgs
+from .vllm import Autoscaling, VllmArgs, VllmMultiNode, VllmService
 
 __all__ = [
-    "Alarms", "AlarmsArgs", "CostBudget", "CostBudgetArgs", "CustomModelImport", "CustomModelImportArgs",
+    "Alarms", "AlarmsArgs", "Autoscaling", "EksGpuCluster", "EksGpuClusterArgs", "VllmArgs", "VllmMultiNode", "VllmService", "CostBudget", "CostBudgetArgs", "CustomModelImport", "CustomModelImportArgs",
     "DeniedTopicArgs", "EncryptionKey", "EncryptionKeyArgs", "EndpointScaling", "Guardrail", "GuardrailArgs",
     "InvocationLogging", "InvocationLoggingArgs", "InvokeAccess", "InvokeAccessArgs", "MarketplaceEndpoint",
     "MarketplaceEndpointArgs", "MetricSource", "ServerlessModel", "ServerlessModelArgs", "bedrock_metrics",

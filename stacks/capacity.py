@@ -91,13 +91,12 @@ class Fit:
         return f"{nodes}{self.instance}"
 
 
-def fit_on(model: catalog.Model, instance_type: str, nodes: int = 1, *, quantization: str = "none", utilization: float = 0.90) -> Fit:
-    """How `model` fits on `nodes` instances of `instance_type` (TP inside a node, PP across nodes)."""
-    spec = catalog.instance(instance_type)
-    if spec is None:
-        raise KeyError(instance_type)
-    gpu = catalog.gpu(spec.gpu)
-    tp = tensor_parallel_for(model, spec.gpus)
+def fit_gpus(
+    model: catalog.Model, gpu_type: str, gpus_per_node: int, nodes: int = 1, *, label: str = "", quantization: str = "none", utilization: float = 0.90
+) -> Fit:
+    """How `model` fits on `nodes` nodes of `gpus_per_node` x `gpu_type` (TP inside a node, PP across nodes)."""
+    gpu = catalog.gpu(gpu_type)
+    tp = tensor_parallel_for(model, gpus_per_node)
     shards = tp * nodes
     weights = weights_gib(model, quantization)
     per_gpu_budget = gpu.memory_gib * utilization
@@ -111,7 +110,15 @@ def fit_on(model: catalog.Model, instance_type: str, nodes: int = 1, *, quantiza
     else:
         # Each TP shard holds its share of the KV heads.
         max_tokens = int(kv_total * GIB // kv_bytes_per_token(model))
-    return Fit(instance_type, nodes, spec.gpus, tp, weights, kv_total, max_tokens)
+    return Fit(label or f"{gpus_per_node} x {gpu_type}", nodes, gpus_per_node, tp, weights, kv_total, max_tokens)
+
+
+def fit_on(model: catalog.Model, instance_type: str, nodes: int = 1, *, quantization: str = "none", utilization: float = 0.90) -> Fit:
+    """How `model` fits on `nodes` instances of `instance_type`."""
+    spec = catalog.instance(instance_type)
+    if spec is None:
+        raise KeyError(instance_type)
+    return fit_gpus(model, spec.gpu, spec.gpus, nodes, label=instance_type, quantization=quantization, utilization=utilization)
 
 
 def nodes_needed(model: catalog.Model, instance_type: str, *, quantization: str = "none", utilization: float = 0.90, max_nodes: int = 4) -> int | None:

@@ -152,10 +152,31 @@ class Vllm(Record):
     reasoning_source: str
 
 
+class HelmChart(Record):
+    repo: str
+    name: str
+    version: str
+
+
+class KubernetesFacts(Record):
+    eks_versions: dict[str, Literal["standard", "extended"]]
+    default_version: str
+    versions_source: str
+    gpu_ami_type: str
+    ami_source: str
+    device_plugin_image: str
+    device_plugin_source: str
+    keda_chart: HelmChart
+    keda_source: str
+    lws_manifest: str
+    lws_source: str
+
+
 class Catalog(Record):
     as_of: str
     sources: dict[str, Source]
     regions: dict[str, object]
+    kubernetes: KubernetesFacts
     vllm: Vllm
     gpus: dict[str, Gpu]
     instances: dict[str, Instance]

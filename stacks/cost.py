@@ -58,8 +58,22 @@ def estimate(spec: BaseSpec, usage: Usage = Usage()) -> dict[str, Any]:
         else:
             result["unknown"] = f"the catalog does not know how many custom model units {model.id} takes"
     elif isinstance(spec, SelfHostedSpec):
-        result["basis"] = "GPU nodes (priced with the self-hosted planner)"
-        result["unknown"] = "self-hosted costs are computed with the capacity planner"
+        from .planner import plan_serving
+
+        plan = plan_serving(spec)
+        replicas = spec.serving.autoscaling.min if spec.serving.autoscaling else spec.serving.replicas
+        nodes = max(plan.nodes_per_replica * replicas, spec.cluster.nodes.min if spec.cluster.create else 0)
+        instance = catalog.instance(plan.instance_type) if plan.instance_type else None
+        if instance is None:
+            result["basis"] = f"{plan.gpus_per_replica} x {plan.gpu_type} per replica on your cluster"
+            result["unknown"] = "an existing cluster's node prices are not known to the catalog"
+        elif instance.ec2_usd_hour is None:
+            result["basis"] = f"{nodes} x {plan.instance_type}, always on"
+            result["unknown"] = f"the catalog has no EC2 price for {plan.instance_type}"
+        else:
+            gpu_nodes = round(instance.ec2_usd_hour * nodes * HOURS_PER_MONTH, 2)
+            result.update(monthly_usd=gpu_nodes, breakdown={"gpu_nodes": gpu_nodes}, sources=[_source(instance.price_source)],
+                          basis=f"{nodes} x {plan.instance_type} on-demand, always on; EKS control plane, system nodes and storage not included")
     return result
 
 

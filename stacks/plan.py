@@ -26,7 +26,18 @@ COMPUTED: dict[str, tuple[str, ...]] = {
     "aws:iam/policy:Policy": ("arn",),
     "aws:sns/topic:Topic": ("arn",),
     "aws:cloudwatch/logGroup:LogGroup": ("arn",),
+    "aws:eks/cluster:Cluster": ("arn", "endpoint"),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("arn", "latestVersion"),
+    "aws:ec2/placementGroup:PlacementGroup": ("arn", "name"),
+    "random:index/randomPassword:RandomPassword": ("result",),
 }
+
+
+def _nested_computed(type_token: str, name: str, state: dict[str, Any]) -> None:
+    """Computed values inside objects, for the few types whose nested outputs the program reads."""
+    if type_token == "aws:eks/cluster:Cluster":
+        state["certificateAuthority"] = {"data": f"${{{name}.certificateAuthority.data}}"}
+        state["vpcConfig"] = {**state.get("vpcConfig", {}), "clusterSecurityGroupId": f"${{{name}.vpcConfig.clusterSecurityGroupId}}"}
 
 
 def computed_attributes(type_token: str) -> tuple[str, ...]:
@@ -61,16 +72,27 @@ class PlanResult:
         }
 
 
+def _mask(value: Any) -> Any:
+    """A secret's shape without its values: the keys of a secret map stay readable."""
+    if isinstance(value, dict):
+        return {key: _mask(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask(item) for item in value]
+    return SECRET
+
+
 def _clean(value: Any) -> Any:
     """Inputs as JSON: secrets masked, assets and resources named."""
     from pulumi.runtime import rpc
 
     if rpc.is_rpc_secret(value):
-        return SECRET
+        return _mask(rpc.unwrap_rpc_secret(value))
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items() if k != "__provider"}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the engine protocol carries every number as a double
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
@@ -86,6 +108,7 @@ def _mocks(region: str):
             for attribute in computed_attributes(args.typ):
                 if state.get(attribute) is None:
                     state[attribute] = f"${{{args.name}.{attribute}}}"
+            _nested_computed(args.typ, args.name, state)
             return f"${{{args.name}.id}}", state
 
         def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
@@ -93,6 +116,9 @@ def _mocks(region: str):
                 return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/plan", "userId": "plan", "id": ACCOUNT}, []
             if args.token == "aws:index/getRegion:getRegion":
                 return {"name": region, "region": region, "id": region}, []
+            if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+                zones = [f"{region}{letter}" for letter in "abc"]
+                return {"names": zones, "zoneIds": zones, "id": region, "state": "available"}, []
             if args.token == "aws:index/getPartition:getPartition":
                 return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
             return {}, []
@@ -168,5 +194,22 @@ def run_program(spec: BaseSpec, stack: str = "dev", base_dir: Optional[str] = No
         notes.extend(built.notes)
         return built.outputs
 
-    recording = record(program, project=f"deepseek-{spec.name}", stack=stack, region=spec.region)
-    return PlanResult(stack=stack, mode=spec.mode, model=spec.model, resources=recording.resources, notes=notes, outputs=recording.value or {})
+    raw: dict[str, Any] = {}
+
+    def keep(outputs: dict[str, Any]) -> dict[str, Any]:
+        raw.update(outputs)
+        return outputs
+
+    recording = record(lambda: keep(program()), project=f"deepseek-{spec.name}", stack=stack, region=spec.region)
+    outputs = dict(recording.value or {})
+    for key in _secret_outputs(raw):
+        outputs[key] = _mask(outputs.get(key))
+    return PlanResult(stack=stack, mode=spec.mode, model=spec.model, resources=recording.resources, notes=notes, outputs=outputs)
+
+
+def _secret_outputs(outputs: dict[str, Any]) -> list[str]:
+    """Keys whose Output is secret (resolved values lose the mark, so ask each Output)."""
+    import pulumi
+    from pulumi.runtime.sync_await import _sync_await
+
+    return [key for key, value in outputs.items() if isinstance(value, pulumi.Output) and _sync_await(value.is_secret())]

@@ -47,14 +47,17 @@ def build(spec: BaseSpec, base_dir: Optional[str] = None) -> Program:
 
     `base_dir` is the spec file's folder: relative local paths in the spec are relative to it.
     """
-    if isinstance(spec, SelfHostedSpec):
-        raise NotBuildable("self-hosted (vLLM on Kubernetes) specs validate, but this version cannot plan or deploy them yet")
     import pulumi
 
     from deepseek_deploy import components as c
 
     program = Program()
     tags = deployment_tags(spec)
+    if isinstance(spec, SelfHostedSpec):
+        _build_self_hosted(spec, tags, program)
+        for key_name, value in program.outputs.items():
+            pulumi.export(key_name, value)
+        return program
     name, region = spec.name, spec.region
     key = c.EncryptionKey(
         f"{name}-kms",
@@ -66,23 +69,8 @@ def build(spec: BaseSpec, base_dir: Optional[str] = None) -> Program:
             protect=spec.protect,
         ),
     )
-    guardrail = None
     settings = spec.effective_guardrail
-    if settings is not None:
-        guardrail = c.Guardrail(
-            f"{name}-guardrail",
-            c.GuardrailArgs(
-                content_filters=settings.content_filters.model_dump(),
-                denied_topics=[c.DeniedTopicArgs(t.name, t.definition, tuple(t.examples)) for t in settings.denied_topics],
-                blocked_words=tuple(settings.blocked_words),
-                managed_word_lists=tuple(settings.managed_word_lists),
-                pii=dict(settings.pii),
-                blocked_input_message=settings.blocked_input_message,
-                blocked_output_message=settings.blocked_output_message,
-                kms_key_arn=key.key_arn,
-                tags=tags,
-            ),
-        )
+    guardrail = _guardrail(spec, settings, key, tags) if settings is not None else None
 
     invoke_model_id, resource_arns, metrics, extra_statements = _model(spec, key, tags, program, base_dir)
 
@@ -219,3 +207,136 @@ def _model(spec: BaseSpec, key: Any, tags: dict[str, str], program: Program, bas
         arns = component.imported_model_arn.apply(lambda arn: [arn])
         return component.imported_model_arn, arns, c.bedrock_metrics(component.imported_model_arn), []
     raise NotBuildable(f"mode {spec.mode} cannot be built")  # pragma: no cover - the spec types are exhaustive
+
+
+def _kubeconfig_path(spec: SelfHostedSpec) -> str:
+    import os
+
+    path = spec.cluster.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
+    return os.path.expanduser(path)
+
+
+def _build_self_hosted(spec: SelfHostedSpec, tags: dict[str, str], program: Program) -> None:
+    """vLLM on an existing cluster (kubeconfig) or on an EKS cluster created here."""
+    import os
+
+    import pulumi
+    import pulumi_kubernetes as k8s
+
+    from deepseek_deploy import components as c
+
+    from .planner import plan_serving
+
+    plan = plan_serving(spec)
+    facts = catalog.load().kubernetes
+    name, serving = spec.name, spec.serving
+    multi_node = plan.nodes_per_replica > 1
+    program.notes.extend(plan.notes)
+    key = None
+    if spec.cluster.create == "eks" or spec.effective_guardrail is not None:
+        key = c.EncryptionKey(f"{name}-kms", c.EncryptionKeyArgs(region=spec.region, description=f"deepseek-deploy {name}: cluster secrets and guardrail", tags=tags, protect=spec.protect))
+    if spec.cluster.create == "eks":
+        cluster = c.EksGpuCluster(
+            f"{name}-eks",
+            c.EksGpuClusterArgs(
+                region=spec.region,
+                kubernetes_version=spec.cluster.kubernetes_version,
+                gpu_instance_type=plan.instance_type,
+                gpu_ami_type=facts.gpu_ami_type,
+                device_plugin_image=facts.device_plugin_image,
+                nodes_min=max(spec.cluster.nodes.min, plan.nodes_per_replica),
+                nodes_max=spec.cluster.nodes.max,
+                capacity_type=spec.cluster.capacity_type,
+                node_disk_gib=plan.node_disk_gib,
+                endpoint_public_cidrs=tuple(spec.cluster.endpoint_public_cidrs),
+                secrets_kms_key_arn=key.key_arn,
+                multi_node=multi_node,
+                keda_chart=facts.keda_chart.model_dump() if serving.autoscaling else None,
+                lws_manifest=facts.lws_manifest if multi_node else None,
+                protect=spec.protect,
+                tags=tags,
+            ),
+        )
+        provider = cluster.provider
+        node_selector = {"deepseek-deploy/gpu": "true"}
+        program.outputs["cluster_name"] = cluster.cluster_name
+        program.outputs["kubeconfig"] = cluster.kubeconfig
+    else:
+        path = _kubeconfig_path(spec)
+        provider = k8s.Provider(f"{name}-k8s", kubeconfig=path, context=spec.cluster.context)
+        node_selector = {}
+        needs = [what for what, wanted in (("KEDA (for autoscaling)", serving.autoscaling), ("LeaderWorkerSet (for multi-node)", multi_node)) if wanted]
+        if needs:
+            program.notes.append(f"the existing cluster must already run {' and '.join(needs)}; deepseek-deploy installs these only on clusters it creates")
+    hf_token = None
+    if serving.hf_token_env:
+        value = os.environ.get(serving.hf_token_env)
+        if value is None:
+            program.notes.append(f"${serving.hf_token_env} is not set here; `deploy up` needs it to pass the Hugging Face token")
+        hf_token = pulumi.Output.secret(value or "")
+    scaling = serving.autoscaling
+    args = c.VllmArgs(
+        namespace=serving.namespace,
+        model=plan.hf_repo,
+        served_model_name=plan.model,
+        image=plan.image,
+        tensor_parallel=plan.tensor_parallel,
+        pipeline_parallel=plan.pipeline_parallel,
+        max_model_len=plan.max_model_len,
+        gpu_memory_utilization=plan.gpu_memory_utilization,
+        quantization=None if plan.quantization == "none" else plan.quantization,
+        reasoning_parser=plan.reasoning_parser,
+        prefix_caching=serving.prefix_caching,
+        cpu=plan.cpu,
+        memory_gi=plan.memory_gi,
+        shm_gi=plan.shm_gi,
+        startup_seconds=plan.startup_seconds,
+        replicas=serving.replicas,
+        autoscaling=c.Autoscaling(scaling.min, scaling.max, scaling.target_waiting_requests, scaling.prometheus_address) if scaling else None,
+        api_key=serving.api_key,
+        hf_token=hf_token,
+        weights_cache_gi=plan.weights_cache_gi,
+        storage_class=serving.weights_cache.storage_class,
+        expose=serving.expose,
+        service_monitor=serving.service_monitor,
+        node_selector=node_selector,
+        labels={"deepseek-deploy/stack": name},
+    )
+    workload = (c.VllmMultiNode if multi_node else c.VllmService)(name, args, opts=pulumi.ResourceOptions(providers=[provider]))
+    guardrail = None
+    settings = spec.effective_guardrail
+    if settings is not None:
+        guardrail = _guardrail(spec, settings, key, tags)
+        program.notes.append("a vLLM endpoint is not invoked through Bedrock: `deploy invoke` applies the guardrail with the ApplyGuardrail API")
+    if spec.budget:
+        c.CostBudget(f"{name}-budget", c.CostBudgetArgs(spec.budget.monthly_usd, tuple(spec.budget.alert_emails), STACK_TAG, name, tags=tags))
+    program.outputs.update({
+        "mode": spec.mode,
+        "model": spec.model,
+        "region": spec.region,
+        "endpoint": workload.endpoint,
+        "namespace": workload.namespace,
+        "service": workload.service_name,
+        "api_key": workload.api_key,
+        "guardrail_id": guardrail.guardrail_id if guardrail else None,
+        "guardrail_version": guardrail.version if guardrail else None,
+    })
+
+
+def _guardrail(spec: BaseSpec, settings: Any, key: Any, tags: dict[str, str]) -> Any:
+    from deepseek_deploy import components as c
+
+    return c.Guardrail(
+        f"{spec.name}-guardrail",
+        c.GuardrailArgs(
+            content_filters=settings.content_filters.model_dump(),
+            denied_topics=[c.DeniedTopicArgs(t.name, t.definition, tuple(t.examples)) for t in settings.denied_topics],
+            blocked_words=tuple(settings.blocked_words),
+            managed_word_lists=tuple(settings.managed_word_lists),
+            pii=dict(settings.pii),
+            blocked_input_message=settings.blocked_input_message,
+            blocked_output_message=settings.blocked_output_message,
+            kms_key_arn=key.key_arn if key is not None else None,
+            tags=tags,
+        ),
+    )

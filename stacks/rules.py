@@ -184,89 +184,32 @@ def scaling_ranges(spec: BaseSpec) -> Iterable[Problem]:
             yield from _range(scaling.min, scaling.max, ("serving", "autoscaling", "min"), "serving autoscaling")
 
 
-def _gpu_instances(gpu_type: str) -> list[str]:
-    return [name for name, spec in catalog.load().instances.items() if spec.gpu == gpu_type]
+def eks_version(spec: BaseSpec) -> Iterable[Problem]:
+    if not isinstance(spec, SelfHostedSpec) or spec.cluster.create != "eks":
+        return
+    facts = catalog.load().kubernetes
+    version = spec.cluster.kubernetes_version
+    support = facts.eks_versions.get(version)
+    path = ("cluster", "kubernetes_version")
+    if support is None:
+        known = ", ".join(facts.eks_versions)
+        yield Problem(path, f"the catalog does not know EKS version {version} (known: {known}); `deploy up` fails if EKS does not offer it", "warning")
+    elif support == "extended":
+        yield Problem(path, f"EKS {version} is in extended support, which AWS charges extra for; {facts.default_version} is in standard support", "warning")
+    if not spec.cluster.endpoint_public_cidrs:
+        yield Problem(("cluster",), "endpoint_public_cidrs is empty, so the cluster API is private: run `deploy up` from inside the VPC, or list your network's CIDRs", "warning")
 
 
-def self_hosted_hardware(spec: BaseSpec) -> Iterable[Problem]:
-    """A replica's model must fit the GPUs the cluster gives it (the planner refines the rest)."""
+def self_hosted_plan(spec: BaseSpec) -> Iterable[Problem]:
+    """The capacity planner must find hardware, parallelism and a context length that work."""
     if not isinstance(spec, SelfHostedSpec):
         return
-    model = catalog.model(spec.model)
-    serving, cluster = spec.serving, spec.cluster
-    quant, util = serving.quantization, serving.gpu_memory_utilization
-    if quant == "fp8" and model.dtype == "fp8":
-        quant = "none"
-    if cluster.create == "eks":
-        name = cluster.node_instance_type
-        path = ("cluster", "node_instance_type")
-        if name is None:
-            return
-        if name.startswith("ml."):
-            yield Problem(path, f"'{name}' is a SageMaker name; EKS nodes use EC2 names such as '{name[3:]}'")
-            return
-        if catalog.instance(name) is None:
-            hint = catalog.did_you_mean(name, list(catalog.load().instances))
-            yield Problem(path, f"'{name}' is not a GPU instance type the catalog knows{hint}")
-            return
-        max_nodes = cluster.nodes.max
-        if capacity.runs_on(model, catalog.instance(name).gpu, quant) and (
-            capacity.nodes_needed(model, name, quantization=quant, utilization=util, max_nodes=max_nodes) is None
-        ):
-            weights = f"{capacity.weights_gib(model, quant):.0f} GiB of weights"
-            needed = capacity.nodes_needed(model, name, quantization=quant, utilization=util, max_nodes=8)
-            if needed is not None:
-                yield Problem(
-                    ("cluster", "nodes", "max"),
-                    f"one replica of {model.id} ({weights}) spans {needed} x {name}, but nodes.max is {max_nodes}; "
-                    f"set nodes.min and nodes.max to at least {needed}, or choose hardware that fits on fewer nodes: "
-                    f"{_fit_alternatives(model, None, quant, util, max_nodes)}",
-                )
-            else:
-                yield Problem(
-                    path,
-                    f"{name} is too small for {model.id} ({weights}). Hardware that fits: {_fit_alternatives(model, None, quant, util, 2)}",
-                )
-        if serving.gpu.type is not None and serving.gpu.type != catalog.instance(name).gpu:
-            yield Problem(
-                ("serving", "gpu", "type"),
-                f"{name} has {catalog.instance(name).gpu} GPUs, not {serving.gpu.type}; on a created cluster the GPU follows node_instance_type, so remove gpu.type",
-            )
-        return
-    # An existing cluster: the GPU type and count describe its nodes.
-    gpu_type = serving.gpu.type
-    if gpu_type is None:
-        return
-    count = serving.gpu.count
-    candidates = [n for n in _gpu_instances(gpu_type) if count == "auto" or catalog.instance(n).gpus == count]
-    if not candidates:
-        yield Problem(("serving", "gpu", "count"), f"no known node has {count} x {gpu_type}; use 1, 2, 4 or 8, or auto")
-        return
-    max_nodes = 2 if model.mla is not None else 1
-    fits = capacity.instances_that_fit(model, candidates, quantization=quant, utilization=util, max_nodes=max_nodes)
-    if not fits:
-        shown = f"{count} x {gpu_type}" if count != "auto" else f"{gpu_type} GPUs (up to 8 per node)"
-        yield Problem(
-            ("serving", "gpu"),
-            f"{model.id} ({capacity.weights_gib(model, quant):.0f} GiB of weights) does not fit on {shown}. "
-            f"Hardware that fits: {_fit_alternatives(model, None, quant, util, 2)}",
-        )
+    from .planner import PlanError, plan_serving
 
-
-def quantization_support(spec: BaseSpec) -> Iterable[Problem]:
-    if not isinstance(spec, SelfHostedSpec):
-        return
-    model = catalog.model(spec.model)
-    if spec.serving.quantization == "awq" and model.mla is not None:
-        yield Problem(("serving", "quantization"), f"{model.id} ships FP8 weights; use quantization: none")
-        return
-    gpu_type, path = spec.serving.gpu.type, ("serving", "gpu", "type")
-    node_type = spec.cluster.node_instance_type if spec.cluster.create == "eks" else None
-    if node_type and catalog.instance(node_type):
-        gpu_type, path = catalog.instance(node_type).gpu, ("cluster", "node_instance_type")
-    if gpu_type and not capacity.runs_on(model, gpu_type, spec.serving.quantization):
-        native = ", ".join(name for name, gpu in catalog.load().gpus.items() if gpu.fp8)
-        yield Problem(path, f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {gpu_type} has none")
+    try:
+        plan_serving(spec)
+    except PlanError as error:
+        yield Problem(error.path, error.message)
 
 
 def custom_import_weights(spec: BaseSpec, base_dir: str | None = None) -> Iterable[Problem]:
@@ -293,8 +236,8 @@ RULES: tuple[Callable[[BaseSpec], Iterable[Problem]], ...] = (
     marketplace_instance,
     marketplace_kms,
     scaling_ranges,
-    self_hosted_hardware,
-    quantization_support,
+    eks_version,
+    self_hosted_plan,
 )
 
 

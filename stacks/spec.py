@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
@@ -260,7 +260,7 @@ class ClusterSpec(Section):
     kubeconfig: str | None = Field(None, description="Path to a kubeconfig for an existing cluster (any cloud or on-prem). Default: ~/.kube/config.")
     context: str | None = Field(None, description="The kubeconfig context to use. Default: the current context.")
     create: Literal["eks"] | None = Field(None, description="`eks` creates a GPU EKS cluster for this deployment.")
-    kubernetes_version: str = Field("1.33", pattern=r"^1\.\d{2}$", description="Kubernetes version of a created EKS cluster.")
+    kubernetes_version: str = Field("1.35", pattern=r"^1\.\d{2}$", description="Kubernetes version of a created EKS cluster (default: the newest in EKS standard support the catalog confirms).")
     node_instance_type: str | None = Field(None, description="GPU node instance type of a created cluster. Default: the planner's choice.")
     nodes: ClusterNodes = Field(default_factory=ClusterNodes, description="GPU node group size of a created cluster.")
     capacity_type: Literal["on-demand", "spot"] = Field("on-demand", description="on-demand or spot GPU nodes.")
@@ -290,6 +290,11 @@ class ServingAutoscaling(Section):
     min: int = Field(1, ge=0, description="Fewest replicas.")
     max: int = Field(4, ge=1, description="Most replicas.")
     target_waiting_requests: int = Field(5, ge=1, description="Scale out when this many requests wait in vLLM's queue (vllm:num_requests_waiting).")
+    prometheus_address: str = Field(
+        "http://prometheus-operated.monitoring.svc:9090",
+        pattern=r"^https?://\S+$",
+        description="Prometheus that scrapes vLLM's metrics; KEDA reads the queue length from it.",
+    )
 
 
 class WeightsCache(Section):
@@ -313,6 +318,12 @@ class ServingSpec(Section):
     api_key: bool = Field(True, description="Require an API key; it is generated and kept as a Kubernetes Secret and a Pulumi secret.")
     weights_cache: WeightsCache = Field(default_factory=WeightsCache, description="Persistent volume that caches the weights.")
     expose: Literal["cluster-ip", "load-balancer", "ingress"] = Field("cluster-ip", description="How the endpoint is reachable.")
+    hf_token_env: Optional[str] = Field(
+        None,
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="Name of the environment variable that holds a Hugging Face token at deploy time (never the token itself).",
+    )
+    service_monitor: bool = Field(False, description="Create a Prometheus Operator ServiceMonitor for vLLM's /metrics.")
 
     @field_validator("image")
     @classmethod

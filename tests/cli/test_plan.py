@@ -52,11 +52,29 @@ def test_a_bad_spec_exits_2_with_positions(cli, write_spec):
     assert result.code == 2 and f"{path}:3:7:" in result.err
 
 
-def test_self_hosted_is_refused_plainly_for_now(cli, write_spec):
-    result = cli("plan", write_spec(MINIMAL["self-hosted"]))
-    assert result.code == 1 and "self-hosted" in result.err and "Traceback" not in result.err
-
+def test_self_hosted_plans_carry_the_planner_figures(cli, write_spec):
+    document = cli("plan", write_spec(MINIMAL["self-hosted"]), "--json").json()
+    planner = document["planner"]
+    for key in ("instance_type", "gpu_type", "gpus_per_replica", "tensor_parallel", "pipeline_parallel",
+                "max_model_len", "weights_gib", "kv_cache_gib", "kv_bytes_per_token"):
+        assert key in planner
+    assert planner["gpu_type"] == "L4" and planner["tensor_parallel"] == 1
 
 def test_manifests_for_a_bedrock_mode_says_there_are_none(cli, tmp_path):
     result = cli("plan", R1, "--manifests", str(tmp_path / "m"))
     assert result.code == 0 and "creates no Kubernetes objects" in result.err
+
+
+def test_manifests_are_written_one_object_per_file_without_secret_values(cli, tmp_path):
+    import yaml
+
+    path = str(next(p for p in EXAMPLES if p.name == "r1-self-hosted-eks.yaml"))
+    out = tmp_path / "manifests"
+    result = cli("plan", path, "--manifests", str(out))
+    assert result.code == 0 and "wrote" in result.err
+    files = sorted(out.iterdir())
+    kinds = [yaml.safe_load(f.read_text())["kind"] for f in files]
+    assert kinds[0] == "Namespace" and "LeaderWorkerSet" in kinds and "DaemonSet" in kinds
+    secret = yaml.safe_load(next(f for f in files if "secret" in f.name).read_text())
+    assert secret["stringData"] == {"api-key": "REPLACE-ME"}
+    assert "lws/releases/download" in result.err  # the remote manifest to install first is named

@@ -15,6 +15,8 @@ MODES = ("serverless", "marketplace", "custom-import", "self-hosted")
 
 def referenced_sources() -> set[str]:
     keys = {CATALOG.regions["source"], CATALOG.vllm.source, CATALOG.vllm.reasoning_source}
+    k = CATALOG.kubernetes
+    keys |= {k.versions_source, k.ami_source, k.device_plugin_source, k.keda_source, k.lws_source}
     keys |= {CATALOG.custom_import_price.source, CATALOG.custom_import_price.window_source}
     keys |= {gpu.source for gpu in CATALOG.gpus.values()} | {gpu.fp8_source for gpu in CATALOG.gpus.values()}
     for instance in CATALOG.instances.values():

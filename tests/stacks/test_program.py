@@ -103,8 +103,8 @@ def test_secrets_are_masked_and_the_serialized_provider_is_left_out():
     assert "__provider" not in json.dumps(plan.resources)
 
 
-def test_self_hosted_specs_are_not_buildable_yet():
-    from deepseek_deploy.stacks.program import NotBuildable
-
-    with pytest.raises(NotBuildable, match="self-hosted"):
-        run_program(load_text(MINIMAL["self-hosted"]).spec)
+def test_a_secret_api_key_never_appears_in_a_self_hosted_plan():
+    plan = run_program(load_text(MINIMAL["self-hosted"]).spec)
+    secret = next(r for r in plan.resources if r["type"] == "kubernetes:core/v1:Secret")
+    assert secret["inputs"]["stringData"] == {"api-key": "[secret]"}
+    assert plan.outputs["api_key"] == "[secret]"

@@ -14,8 +14,8 @@ def problems(text: str) -> list:
         return error.diagnostics
 
 
-def messages(text: str) -> list[str]:
-    return [f"{d.severity}:{d.line}:{d.column}:{d.message}" for d in problems(text)]
+def messages(text: str, *, warnings: bool = True) -> list[str]:
+    return [f"{d.severity}:{d.line}:{d.column}:{d.message}" for d in problems(text) if warnings or d.severity == "error"]
 
 
 def test_r1_cannot_turn_off_cross_region():
@@ -77,13 +77,13 @@ def test_self_hosted_ranges():
 
 
 def test_a_created_cluster_and_a_kubeconfig_are_exclusive():
-    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  kubeconfig: ~/.kube/config\n")
+    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  kubeconfig: ~/.kube/config\n", warnings=False)
     assert len(found) == 1 and "not both" in found[0]
 
 
 def test_r1_on_one_h100_node_asks_for_more_nodes():
     text = "name: bot\nmodel: r1\nmode: self-hosted\nregion: us-east-1\ncluster:\n  create: eks\n  node_instance_type: p5.48xlarge\n  nodes: {min: 1, max: 1}\n"
-    found = messages(text)
+    found = messages(text, warnings=False)
     assert len(found) == 1 and "spans 2 x p5.48xlarge" in found[0] and "p5en.48xlarge" in found[0]
 
 
@@ -94,17 +94,17 @@ def test_a_70b_distill_on_one_24_gib_gpu_names_hardware_that_fits():
 
 def test_too_small_node_instance_on_a_created_cluster():
     text = MINIMAL["self-hosted"].replace("distill-qwen-7b", "distill-llama-70b") + "cluster:\n  create: eks\n  node_instance_type: g6.xlarge\n  nodes: {min: 1, max: 1}\n"
-    found = messages(text)
+    found = messages(text, warnings=False)
     assert len(found) == 1 and "g6.xlarge" in found[0]
 
 
 def test_sagemaker_names_are_refused_for_eks_nodes():
-    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  node_instance_type: ml.g6.2xlarge\n")
+    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  node_instance_type: ml.g6.2xlarge\n", warnings=False)
     assert "EKS nodes use EC2 names such as 'g6.2xlarge'" in found[0]
 
 
 def test_gpu_type_must_match_the_created_node_type():
-    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  node_instance_type: g6.2xlarge\nserving:\n  gpu: {type: H100}\n")
+    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  node_instance_type: g6.2xlarge\nserving:\n  gpu: {type: H100}\n", warnings=False)
     assert len(found) == 1 and "has L4 GPUs, not H100" in found[0]
 
 
@@ -120,7 +120,7 @@ def test_unpinned_images_are_refused():
 
 
 def test_a_world_open_api_endpoint_is_refused():
-    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  endpoint_public_cidrs: [0.0.0.0/0]\n")
+    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  endpoint_public_cidrs: [0.0.0.0/0]\n", warnings=False)
     assert len(found) == 1 and "whole internet" in found[0]
 
 
@@ -161,3 +161,12 @@ def test_a_guardrail_that_checks_nothing_is_refused():
     found = messages(MINIMAL["serverless"] + off)
     assert len(found) == 1 and "checks nothing" in found[0] and found[0].startswith("error:5:1:")
     assert problems(MINIMAL["serverless"] + off + "  pii: {EMAIL: block}\n") == []
+
+
+def test_created_clusters_warn_about_a_private_endpoint_and_extended_support():
+    base = MINIMAL["self-hosted"] + "cluster:\n  create: eks\n"
+    found = messages(base + "  kubernetes_version: '1.33'\n")
+    assert any(m.startswith("warning:") and "extended support" in m for m in found)
+    assert any(m.startswith("warning:") and "API is private" in m for m in found)
+    quiet = messages(base + "  endpoint_public_cidrs: [203.0.113.0/24]\n")
+    assert quiet == []
