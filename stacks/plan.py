@@ -109,6 +109,11 @@ def _mocks(region: str):
                 if state.get(attribute) is None:
                     state[attribute] = f"${{{args.name}.{attribute}}}"
             _nested_computed(args.typ, args.name, state)
+            from pulumi.runtime import rpc
+
+            for key in getattr(self, "secret_outputs", ()):
+                if key in state:
+                    state[key] = rpc.wrap_rpc_secret(state[key])
             return f"${{{args.name}.id}}", state
 
         def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
@@ -140,6 +145,8 @@ def _monitor(mocks):
         def RegisterResource(self, request):
             from pulumi.runtime import rpc
 
+            # The engine marks these outputs secret (e.g. a RandomPassword's result); so do we.
+            self.mocks.secret_outputs = set(request.additionalSecretOutputs)
             response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
                 self.names[response.urn] = request.name
