@@ -224,7 +224,7 @@ class _VllmBase(pulumi.ComponentResource):
             opts=child(self),
         )
         # maxUnavailable (not minAvailable): a node drain can always evict the pod.
-        k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata=meta, spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}}, opts=child(self))
+        k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata={**meta, "name": name}, spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}}, opts=child(self))
         ingress_from: list[dict[str, Any]] = [{"namespaceSelector": {}}]
         if service_type == "LoadBalancer":
             ingress_from.append({"ipBlock": {"cidr": "0.0.0.0/0"}})  # the NLB keeps client addresses; the scheme is internal
@@ -238,7 +238,7 @@ class _VllmBase(pulumi.ComponentResource):
             rules_out.append({"to": [{"podSelector": {"matchLabels": selector}}]})
         k8s.networking.v1.NetworkPolicy(
             f"{name}-network",
-            metadata=meta,
+            metadata={**meta, "name": name},
             spec={"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress", "Egress"], "ingress": rules_in, "egress": rules_out},
             opts=child(self),
         )
@@ -247,7 +247,7 @@ class _VllmBase(pulumi.ComponentResource):
                 f"{name}-metrics",
                 api_version="monitoring.coreos.com/v1",
                 kind="ServiceMonitor",
-                metadata=meta,
+                metadata={**meta, "name": name},
                 spec={"selector": {"matchLabels": selector}, "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}]},
                 opts=child(self),
             )
@@ -265,7 +265,7 @@ class _VllmBase(pulumi.ComponentResource):
             f"{name}-autoscaler",
             api_version="keda.sh/v1alpha1",
             kind="ScaledObject",
-            metadata=meta,
+            metadata={**meta, "name": name},
             spec={
                 "scaleTargetRef": target,
                 "minReplicaCount": scaling.min,
