@@ -108,9 +108,7 @@ def build(spec: BaseSpec, base_dir: Optional[str] = None) -> Program:
     )
     if alarms.email:
         program.notes.append(f"AWS emails {alarms.email} a subscription confirmation; alarms reach it only after it is confirmed")
-    if spec.budget:
-        c.CostBudget(f"{name}-budget", c.CostBudgetArgs(spec.budget.monthly_usd, tuple(spec.budget.alert_emails), STACK_TAG, name, tags=tags))
-        program.notes.append(f"the budget counts costs tagged {STACK_TAG}={name}: activate that cost allocation tag in the Billing console")
+    _budget(spec, tags, program)
 
     program.outputs = {
         "mode": spec.mode,
@@ -308,8 +306,7 @@ def _build_self_hosted(spec: SelfHostedSpec, tags: dict[str, str], program: Prog
     if settings is not None:
         guardrail = _guardrail(spec, settings, key, tags)
         program.notes.append("a vLLM endpoint is not invoked through Bedrock: `deploy invoke` applies the guardrail with the ApplyGuardrail API")
-    if spec.budget:
-        c.CostBudget(f"{name}-budget", c.CostBudgetArgs(spec.budget.monthly_usd, tuple(spec.budget.alert_emails), STACK_TAG, name, tags=tags))
+    _budget(spec, tags, program)
     program.outputs.update({
         "mode": spec.mode,
         "model": spec.model,
@@ -340,3 +337,12 @@ def _guardrail(spec: BaseSpec, settings: Any, key: Any, tags: dict[str, str]) ->
             tags=tags,
         ),
     )
+
+
+def _budget(spec: BaseSpec, tags: dict[str, str], program: Program) -> None:
+    if not spec.budget:
+        return
+    from deepseek_deploy import components as c
+
+    c.CostBudget(f"{spec.name}-budget", c.CostBudgetArgs(spec.budget.monthly_usd, tuple(spec.budget.alert_emails), STACK_TAG, spec.name, tags=tags))
+    program.notes.append(f"the budget counts costs tagged {STACK_TAG}={spec.name}: activate that cost allocation tag in the Billing console")
