@@ -1,0 +1,210 @@
+"""`deploy preview | up | destroy | refresh | outputs | status`: the stack lifecycle."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Optional
+
+import typer
+
+from . import errors
+
+Spec = typer.Argument(..., metavar="SPEC", help="The spec file.")
+StackOpt = typer.Option(None, "--stack", help="Stack name (default: dev).")
+BackendOpt = typer.Option(None, "--backend", help="State backend: file://DIR, s3://BUCKET or https://api.pulumi.com (default: a per-user local directory, or PULUMI_BACKEND_URL).")
+SecretsOpt = typer.Option(None, "--secrets-provider", help="Secrets provider, e.g. awskms://alias/NAME (default: the passphrase in PULUMI_CONFIG_PASSPHRASE).")
+ProfileOpt = typer.Option(None, "--aws-profile", help="AWS profile to deploy with (default: AWS_PROFILE or the default chain).")
+JsonOpt = typer.Option(False, "--json", help="NDJSON events on stdout.")
+InstallOpt = typer.Option(False, "--install-pulumi", help="Install the Pulumi CLI matching the SDK if it is missing.")
+YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+
+
+def open_engine(spec_path: str, *, stack: Optional[str], backend: Optional[str], secrets: Optional[str], aws_profile: Optional[str],
+                install_pulumi: bool, preflight: bool = True) -> tuple[Any, Any]:
+    """Load the spec and set up the engine; every failure becomes a CliError with its exit code."""
+    from deepseek_deploy.stacks import engine as eng
+    from deepseek_deploy.stacks.loader import SpecError, load_spec
+    from deepseek_deploy.stacks.program import build
+
+    try:
+        loaded = load_spec(spec_path)
+    except SpecError as error:
+        raise errors.CliError("\n".join(str(d) for d in error.diagnostics), errors.BAD_INPUT) from None
+    base_dir = os.path.dirname(os.path.abspath(spec_path))
+    try:
+        settings = eng.resolve(loaded.spec, stack=stack, backend=backend, secrets=secrets, aws_profile=aws_profile)
+        if preflight:
+            from deepseek_deploy.stacks import preflight as checks
+
+            checks.check(loaded.spec, settings.config.get("aws:profile"))
+        command = eng.find_pulumi(install_pulumi or _offer_install())
+    except eng.EngineError as error:
+        raise errors.CliError(error.message, error.code) from None
+    return loaded, eng.Engine(settings, lambda: build(loaded.spec, base_dir), command)
+
+
+def _offer_install() -> bool:
+    """On a terminal, offer to install a missing Pulumi CLI; never in CI or with piped input."""
+    if not sys.stdin.isatty() or os.environ.get("CI"):
+        return False
+    from deepseek_deploy.stacks.engine import _automation
+
+    try:
+        _automation().PulumiCommand()
+        return False
+    except FileNotFoundError:
+        return typer.confirm("The Pulumi CLI is not installed. Install the version matching this SDK now?", default=False)
+
+
+def _run(engine: Any, operation: str, json_output: bool) -> Any:
+    from deepseek_deploy.stacks.engine import EngineError
+
+    from .progress import Progress
+
+    progress = Progress(json_output)
+    try:
+        return getattr(engine, operation)(progress), progress
+    except EngineError as error:
+        raise errors.CliError(error.message, error.code) from None
+    except KeyboardInterrupt:
+        raise errors.CliError(
+            f"interrupted: the {operation} was cancelled. Resources already finished are kept; "
+            f"run `deploy {operation}` again to continue (pending creates are retried), or `deploy refresh` to re-read what exists",
+            errors.INTERRUPTED,
+        ) from None
+
+
+def _summary(changes: dict[str, int]) -> str:
+    parts = [f"{count} {op}" for op, count in sorted(changes.items()) if op != "same" and count]
+    unchanged = changes.get("same", 0)
+    return (", ".join(parts) or "no changes") + (f" ({unchanged} unchanged)" if unchanged else "")
+
+
+def invoke_example(spec: Any, outputs: dict[str, Any]) -> str:
+    """A ready-to-paste call of the deployment."""
+    if spec.mode == "self-hosted":
+        return (f"kubectl -n {outputs.get('namespace', spec.serving.namespace)} port-forward svc/{outputs.get('service', spec.name)} 8000:8000 &\n"
+                f"curl -s localhost:8000/v1/chat/completions -H \"Authorization: Bearer $(deploy outputs {spec.name}.yaml --show-secrets --json | jq -r .api_key)\" "
+                f"-H 'Content-Type: application/json' -d '{{\"model\": \"{spec.model}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}]}}'")
+    model_id = outputs.get("invoke_model_id", "MODEL_ID")
+    guardrail = ""
+    if outputs.get("guardrail_id") and spec.mode != "marketplace":
+        guardrail = f" --guardrail-config '{{\"guardrailIdentifier\": \"{outputs['guardrail_id']}\", \"guardrailVersion\": \"{outputs.get('guardrail_version')}\"}}'"
+    return (f"aws bedrock-runtime converse --region {spec.region} --model-id '{model_id}'{guardrail} "
+            "--messages '[{\"role\": \"user\", \"content\": [{\"text\": \"Hello\"}]}]'")
+
+
+def _shown(outputs: dict[str, Any], secret: set[str], show_secrets: bool) -> dict[str, Any]:
+    return {key: ("[secret]" if key in secret and not show_secrets else value) for key, value in outputs.items()}
+
+
+def preview(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
+            aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt) -> None:
+    """What `up` would change in the real stack (needs credentials; `deploy plan` needs none)."""
+    _, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    result, progress = _run(engine, "preview", json_output)
+    progress.emit({"event": "result", "changes": result.summary})
+    if not json_output:
+        from .output import plain
+
+        plain(f"preview of {engine.settings.stack}: {_summary(result.summary)}")
+
+
+def up(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
+       aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt, yes: bool = YesOpt) -> None:
+    """Create or update everything the spec describes."""
+    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    if not yes and not json_output and sys.stdin.isatty():
+        preview_result, _ = _run(engine, "preview", json_output)
+        if not typer.confirm(f"Apply these changes to {engine.settings.stack} ({_summary(preview_result.summary)})?", default=False):
+            raise errors.CliError("nothing was changed", errors.OK)
+    result, progress = _run(engine, "up", json_output)
+    shown = _shown(result.outputs, result.secret_outputs, show_secrets=False)
+    progress.emit({"event": "result", "changes": result.summary, "outputs": shown})
+    if not json_output:
+        from .output import plain
+
+        plain(f"\n{engine.settings.stack} is up: {_summary(result.summary)}")
+        for key, value in shown.items():
+            if value is not None:
+                plain(f"  {key}: {value}")
+        plain("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
+
+
+def destroy(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
+            aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt, yes: bool = YesOpt) -> None:
+    """Delete everything the stack created (protected resources stay)."""
+    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    name = engine.settings.stack
+    if not yes:
+        if not sys.stdin.isatty():
+            raise errors.CliError("destroy deletes the deployment; without a terminal to confirm on, pass --yes", errors.BAD_INPUT)
+        answer = typer.prompt(f"This deletes every resource of {loaded.spec.name} (stack {name}). Type the stack name to confirm")
+        if answer.strip() != name:
+            raise errors.CliError("the name did not match; nothing was deleted", errors.BAD_INPUT)
+    result, progress = _run(engine, "destroy", json_output)
+    progress.emit({"event": "result", "changes": result.summary})
+    if not json_output:
+        from .output import plain
+
+        plain(f"{name} destroyed: {_summary(result.summary)}")
+
+
+def refresh(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
+            aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt) -> None:
+    """Re-read the real resources into the stack's state."""
+    _, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    result, progress = _run(engine, "refresh", json_output)
+    progress.emit({"event": "result", "changes": result.summary})
+    if not json_output:
+        from .output import plain
+
+        plain(f"{engine.settings.stack} refreshed: {_summary(result.summary)}")
+
+
+def outputs(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
+            json_output: bool = typer.Option(False, "--json", help="Print the outputs as JSON on stdout."),
+            show_secrets: bool = typer.Option(False, "--show-secrets", help="Print secret outputs (the API key) in clear."),
+            install_pulumi: bool = InstallOpt) -> None:
+    """The deployed stack's outputs, with a ready-to-paste invoke example."""
+    from deepseek_deploy.stacks.engine import EngineError
+
+    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=None, install_pulumi=install_pulumi, preflight=False)
+    try:
+        result = engine.outputs()
+    except EngineError as error:
+        raise errors.CliError(error.message, error.code) from None
+    shown = _shown(result.outputs, result.secret_outputs, show_secrets)
+    from .output import emit_json, plain
+
+    if json_output:
+        emit_json(shown)
+        return
+    if not shown:
+        plain(f"stack {engine.settings.stack} has no outputs: run `deploy up {spec}` first")
+        return
+    for key, value in shown.items():
+        plain(f"{key}: {value}")
+    plain("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
+
+
+def status(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
+           install_pulumi: bool = InstallOpt) -> None:
+    """Whether the stack is deployed, and its endpoint."""
+    from deepseek_deploy.stacks.engine import EngineError
+
+    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=None, install_pulumi=install_pulumi, preflight=False)
+    try:
+        result = engine.outputs()
+    except EngineError as error:
+        raise errors.CliError(error.message, error.code) from None
+    from .output import plain
+
+    if not result.outputs:
+        plain(f"{loaded.spec.name} ({engine.settings.stack}): not deployed")
+        raise errors.CliError("not deployed", errors.FAILED)
+    endpoint = result.outputs.get("endpoint") or result.outputs.get("invoke_model_id")
+    plain(f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode {loaded.spec.mode}, {loaded.spec.region}")
+    plain(f"  endpoint: {endpoint}")
+    plain("  health: not probed by this version (the deployed endpoint answers `deploy invoke`)")

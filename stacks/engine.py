@@ -1,0 +1,246 @@
+"""The engine wrapper: the one module that talks to the Pulumi Automation API.
+
+Settings (project, stack, backend, secrets, provider config, plugin versions) are resolved by
+pure functions; `Engine` runs preview/up/destroy/refresh on an inline program; every engine
+failure is translated into an EngineError with a message and an exit code (CLI.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Callable, Mapping, Optional
+
+MISSING_PREREQUISITE = 3
+FAILED = 1
+BAD_INPUT = 2
+PULUMI_CLOUD = ("https://api.pulumi.com", "https://app.pulumi.com")
+PLUGIN_PACKAGES = {"aws": "pulumi-aws", "kubernetes": "pulumi-kubernetes", "random": "pulumi-random"}
+
+
+class EngineError(Exception):
+    def __init__(self, message: str, code: int = FAILED):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    project: str
+    stack: str
+    backend_url: str
+    secrets_provider: Optional[str]  # None: the passphrase provider (from the environment)
+    config: Mapping[str, str]
+    plugins: Mapping[str, str]
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold a passphrase: never printed
+
+    def describe(self) -> dict[str, Any]:
+        """What is safe to show: no environment values."""
+        return {"project": self.project, "stack": self.stack, "backend": self.backend_url,
+                "secrets_provider": self.secrets_provider or "passphrase", "config": dict(self.config), "plugins": dict(self.plugins)}
+
+
+def state_dir(env: Mapping[str, str]) -> str:
+    """Where the default local backend keeps state: per user, outside any project."""
+    base = env.get("XDG_STATE_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "deepseek-deploy", "pulumi")
+
+
+def backend_url(flag: Optional[str], env: Mapping[str, str]) -> str:
+    url = flag or env.get("PULUMI_BACKEND_URL")
+    if url:
+        if not re.match(r"^(file://|s3://|gs://|azblob://|https://)", url):
+            raise EngineError(f"--backend '{url}' is not a Pulumi backend URL (file://DIR, s3://BUCKET, https://api.pulumi.com)", BAD_INPUT)
+        return url
+    return "file://" + state_dir(env)
+
+
+def secrets_provider(flag: Optional[str], backend: str, env: Mapping[str, str]) -> Optional[str]:
+    """The secrets provider; a passphrase must be given and non-empty, never defaulted."""
+    if flag:
+        return flag
+    if "PULUMI_CONFIG_PASSPHRASE" in env and env["PULUMI_CONFIG_PASSPHRASE"] == "":
+        raise EngineError("PULUMI_CONFIG_PASSPHRASE is empty; an empty passphrase would leave secrets unprotected. Set a real one", MISSING_PREREQUISITE)
+    if env.get("PULUMI_CONFIG_PASSPHRASE") or env.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        return None
+    if backend.startswith(PULUMI_CLOUD):
+        return "default"  # Pulumi Cloud encrypts secrets itself
+    raise EngineError(
+        "no secrets provider: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE), "
+        "or pass --secrets-provider awskms://alias/NAME (a KMS key you control)",
+        MISSING_PREREQUISITE,
+    )
+
+
+def plugin_versions() -> dict[str, str]:
+    """Provider plugins at exactly the versions of the installed SDK packages."""
+    versions = {}
+    for plugin, package in PLUGIN_PACKAGES.items():
+        try:
+            versions[plugin] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def resolve(
+    spec: Any,
+    *,
+    stack: Optional[str] = None,
+    backend: Optional[str] = None,
+    secrets: Optional[str] = None,
+    aws_profile: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+) -> EngineSettings:
+    env = dict(os.environ if env is None else env)
+    url = backend_url(backend, env)
+    provider = secrets_provider(secrets, url, env)
+    config = {"aws:region": spec.region}
+    profile = aws_profile or env.get("AWS_PROFILE")
+    if profile:
+        config["aws:profile"] = profile
+    passthrough = {k: v for k, v in env.items() if k.startswith(("PULUMI_CONFIG_PASSPHRASE", "AWS_", "KUBECONFIG", "PULUMI_ACCESS_TOKEN"))}
+    return EngineSettings(
+        project=f"deepseek-{spec.name}",
+        stack=stack or "dev",
+        backend_url=url,
+        secrets_provider=provider,
+        config=config,
+        plugins=plugin_versions(),
+        env=passthrough,
+    )
+
+
+def find_pulumi(install: bool, automation: Any = None) -> Any:
+    """The Pulumi CLI: on PATH, or installed by `--install-pulumi` at the SDK's version."""
+    auto = automation or _automation()
+    try:
+        return auto.PulumiCommand()
+    except FileNotFoundError:
+        pass
+    version = metadata.version("pulumi")
+    if install:
+        try:
+            return auto.PulumiCommand.install()
+        except Exception as error:  # noqa: BLE001 - the installer's own errors are varied
+            raise EngineError(f"installing the Pulumi CLI {version} failed: {error}", MISSING_PREREQUISITE) from None
+    try:  # a CLI installed earlier by --install-pulumi
+        return auto.PulumiCommand(root=os.path.join(os.path.expanduser("~"), ".pulumi", "versions", version))
+    except (FileNotFoundError, OSError):
+        raise EngineError(
+            f"the Pulumi CLI is not installed. Install it with:\n  curl -fsSL https://get.pulumi.com | sh -s -- --version {version}\n"
+            "or re-run with --install-pulumi",
+            MISSING_PREREQUISITE,
+        ) from None
+
+
+def _automation() -> Any:
+    import pulumi.automation as auto
+
+    return auto
+
+
+def translate(error: Exception, settings: EngineSettings) -> EngineError:
+    """An Automation API failure as a message a user can act on, with its exit code."""
+    auto = _automation()
+    text = f"{getattr(error, 'stderr', '')}\n{getattr(error, 'stdout', '')}\n{error}"
+    stack = f"--stack {settings.stack}"
+    if isinstance(error, auto.errors.ConcurrentUpdateError):
+        return EngineError(
+            f"stack {settings.stack} is locked by another update. Wait for it to finish; if none is running "
+            f"(an earlier run was killed), clear the lock with `pulumi cancel {settings.stack}` and run again",
+            FAILED,
+        )
+    if re.search(r"incorrect passphrase|failed to decrypt|passphrase must be set", text, re.I):
+        return EngineError("the secrets passphrase is missing or wrong for this stack (PULUMI_CONFIG_PASSPHRASE)", MISSING_PREREQUISITE)
+    if re.search(r"no valid credential sources|NoCredentialProviders|could not find default credentials|unable to locate credentials", text, re.I):
+        return EngineError("no AWS credentials: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", MISSING_PREREQUISITE)
+    if re.search(r"invalid configuration: no configuration has been provided|kubeconfig", text, re.I) and "not found" in text.lower():
+        return EngineError("the kubeconfig for the cluster was not found: check cluster.kubeconfig or KUBECONFIG", MISSING_PREREQUISITE)
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    tail = "\n".join(lines[-12:])
+    return EngineError(f"the deployment failed ({stack}):\n{tail}\nFix the cause and run the same command again: finished resources are kept.", FAILED)
+
+
+@dataclass
+class Result:
+    summary: dict[str, int] = field(default_factory=dict)  # operation -> resource count
+    outputs: dict[str, Any] = field(default_factory=dict)
+    secret_outputs: set[str] = field(default_factory=set)
+
+
+class Engine:
+    """preview / up / destroy / refresh / outputs for one stack, on an inline program."""
+
+    def __init__(self, settings: EngineSettings, program: Callable[[], None], pulumi_command: Any, automation: Any = None):
+        self.settings = settings
+        self.program = program
+        self.command = pulumi_command
+        self.auto = automation or _automation()
+        self._stack: Any = None
+
+    def stack(self) -> Any:
+        if self._stack is not None:
+            return self._stack
+        auto, s = self.auto, self.settings
+        if s.backend_url.startswith("file://"):
+            os.makedirs(s.backend_url[len("file://"):], exist_ok=True)
+        options = auto.LocalWorkspaceOptions(
+            project_settings=auto.ProjectSettings(name=s.project, runtime="python", backend=auto.ProjectBackend(url=s.backend_url)),
+            secrets_provider=s.secrets_provider,
+            env_vars=dict(s.env),
+            pulumi_command=self.command,
+        )
+        try:
+            stack = auto.create_or_select_stack(stack_name=s.stack, project_name=s.project, program=self.program, opts=options)
+            for plugin, version in s.plugins.items():
+                stack.workspace.install_plugin(plugin, f"v{version}")
+            stack.set_all_config({key: auto.ConfigValue(value=value) for key, value in s.config.items()})
+        except Exception as error:  # noqa: BLE001 - translated for the user
+            raise translate(error, s) from error
+        self._stack = stack
+        return stack
+
+    def _run(self, operation: str, on_event: Optional[Callable[[Any], None]]) -> Any:
+        stack = self.stack()
+        try:
+            return getattr(stack, operation)(on_event=on_event)
+        except KeyboardInterrupt:
+            self._cancel(stack)
+            raise
+        except Exception as error:  # noqa: BLE001 - translated for the user
+            raise translate(error, self.settings) from error
+
+    @staticmethod
+    def _cancel(stack: Any) -> None:
+        try:
+            stack.cancel()
+        except Exception:  # noqa: BLE001 - nothing running to cancel
+            pass
+
+    def preview(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
+        result = self._run("preview", on_event)
+        return Result(summary=dict(result.change_summary or {}))
+
+    def up(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
+        result = self._run("up", on_event)
+        return Result(summary=dict(result.summary.resource_changes or {}), outputs={k: v.value for k, v in result.outputs.items()},
+                      secret_outputs={k for k, v in result.outputs.items() if v.secret})
+
+    def destroy(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
+        result = self._run("destroy", on_event)
+        return Result(summary=dict(result.summary.resource_changes or {}))
+
+    def refresh(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
+        result = self._run("refresh", on_event)
+        return Result(summary=dict(result.summary.resource_changes or {}))
+
+    def outputs(self) -> Result:
+        try:
+            values = self.stack().outputs()
+        except Exception as error:  # noqa: BLE001 - translated for the user
+            raise translate(error, self.settings) from error
+        return Result(outputs={k: v.value for k, v in values.items()}, secret_outputs={k for k, v in values.items() if v.secret})
