@@ -1,0 +1,53 @@
+"""`deploy render`: the project records exactly what `deploy plan` reports, deterministically."""
+
+import runpy
+
+import pytest
+
+from deepseek_deploy.stacks.loader import load_spec
+from deepseek_deploy.stacks.plan import record, run_program
+
+from ..conftest import EXAMPLES
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_the_rendered_project_records_exactly_the_planned_resources(cli, tmp_path, path):
+    out = tmp_path / "project"
+    assert cli("render", str(path), "-o", str(out)).code == 0
+    spec = load_spec(str(path)).spec
+    planned = run_program(spec, base_dir=str(path.parent)).resources
+    rendered = record(lambda: runpy.run_path(str(out / "__main__.py")) and None, project=f"deepseek-{spec.name}", region=spec.region).resources
+    assert rendered == planned
+
+
+def test_rendering_is_byte_identical_and_complete(cli, tmp_path):
+    path = str(EXAMPLES[0])
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert cli("render", path, "-o", str(first)).code == 0 and cli("render", path, "-o", str(second)).code == 0
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert {str(f) for f in files} >= {"Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "requirements.txt", "README.md", ".github/workflows/deploy.yml", "spec.yaml"}
+    for relative in files:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+    assert "deepseek-deploy==" in (first / "requirements.txt").read_text()
+    assert len((first / "__main__.py").read_text().splitlines()) < 25
+
+
+def test_user_edits_are_kept_unless_forced(cli, tmp_path):
+    path, out = str(EXAMPLES[0]), tmp_path / "p"
+    assert cli("render", path, "-o", str(out)).code == 0
+    readme = out / "README.md"
+    readme.write_text(readme.read_text() + "\nOur team's notes.\n")
+    again = cli("render", path, "-o", str(out))
+    assert again.code == 2 and "README.md" in again.err and "Our team's notes." in readme.read_text()
+    assert cli("render", path, "-o", str(out), "--force").code == 0 and "Our team's notes." not in readme.read_text()
+    assert cli("render", path, "-o", str(out)).code == 0  # untouched files re-render silently
+
+
+def test_the_ci_workflow_uses_oidc_and_no_stored_keys(cli, tmp_path):
+    out = tmp_path / "p"
+    cli("render", str(EXAMPLES[0]), "-o", str(out))
+    workflow = (out / ".github" / "workflows" / "deploy.yml").read_text()
+    assert "id-token: write" in workflow and "role-to-assume" in workflow and "AWS_SECRET_ACCESS_KEY" not in workflow
+    import yaml
+
+    assert yaml.safe_load(workflow)["jobs"]["pulumi"]["steps"]
