@@ -6,12 +6,16 @@ load inside the command that needs them, so `deploy --help` and `deploy validate
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
-import typer
+# The CLI loads no pydantic plugins; not scanning every installed package for them saves ~20 ms per run.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from . import errors, init, lifecycle, models, plan, render, schema, validate
+import typer  # noqa: E402 - after the environment is set
+
+from . import errors, init, lifecycle, models, plan, render, schema, validate  # noqa: E402
 
 state = {"debug": False}
 

@@ -21,8 +21,21 @@ def say(message: str = "", **style: Any) -> None:
 
 
 def plain(line: str) -> None:
-    """A line on stderr with no markup interpretation (file paths, user text)."""
-    console().print(line, markup=False, highlight=False)
+    """A line on stderr, verbatim (file paths, user text). No rich: it is the fast path."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def status(ok: bool, text: str) -> None:
+    """A ✓/✗ line: coloured on a terminal, plain (and without importing rich) elsewhere."""
+    mark = "✓" if ok else "✗"
+    if sys.stderr.isatty():
+        from rich.markup import escape
+
+        colour = "green" if ok else "red"
+        console().print(f"[{colour}]{mark}[/{colour}] {escape(text)}")
+    else:
+        plain(f"{mark} {text}")
 
 
 def emit_json(document: Any) -> None:

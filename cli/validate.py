@@ -34,9 +34,7 @@ def command(
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> int:
     document = validate_files(specs)
-    from rich.markup import escape
-
-    from .output import emit_json, plain, say
+    from .output import emit_json, plain, status
 
     if json_output:
         emit_json(document)
@@ -46,7 +44,7 @@ def command(
             plain(f"{problem['file']}:{problem['line']}:{problem['column']}: {prefix}{problem['message']}")
         for result in document["files"]:
             if result["valid"]:
-                say(f"[green]✓[/green] {escape(result['file'])}: valid ({result['model']}, {result['mode']}, {result['region']})", markup=True)
+                status(True, f"{result['file']}: valid ({result['model']}, {result['mode']}, {result['region']})")
             else:
-                say(f"[red]✗[/red] {escape(result['file'])}: invalid", markup=True)
+                status(False, f"{result['file']}: invalid")
     return errors.OK if document["valid"] else errors.BAD_INPUT

@@ -174,3 +174,12 @@ def test_resolving_is_case_insensitive(name):
 def test_instance_lookup_accepts_sagemaker_names():
     assert catalog.instance("ml.g6.12xlarge") == catalog.instance("g6.12xlarge")
     assert catalog.instance("m5.large") is None
+
+
+def test_the_catalog_reader_is_strict():
+    with pytest.raises(ValueError, match="unknown keys"):
+        catalog._convert(catalog.Gpu, {"memory_mib": 1, "fp8": True, "source": "s", "fp8_source": "s", "typo": 1}, "gpus.X")
+    with pytest.raises(ValueError, match="expected int"):
+        catalog._convert(catalog.Gpu, {"memory_mib": "lots", "fp8": True, "source": "s", "fp8_source": "s"}, "gpus.X")
+    with pytest.raises(ValueError, match="is not one of"):
+        catalog._convert(catalog.Source, {"url": "https://x", "as_of": "2026-01-01", "confidence": "rumour"}, "sources.x")

@@ -1,0 +1,12 @@
+"""A program composing N deployments under the mock runtime: `python bench/hundred.py N`."""
+
+import sys
+
+from deepseek_deploy.stacks.loader import load_text
+from deepseek_deploy.stacks.plan import record
+from deepseek_deploy.stacks.program import build
+
+count = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+specs = [load_text(f"name: bot-{i:03d}\nmodel: deepseek-r1\nmode: serverless\nregion: us-west-2\n").spec for i in range(count)]
+recording = record(lambda: [build(spec).outputs for spec in specs], region="us-west-2")
+print(len(recording.resources))
