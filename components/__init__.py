@@ -6,27 +6,52 @@ Each takes `(name, args, opts)`, parents every child to itself and exposes the f
 callers need. None of them reads YAML, environment variables or Pulumi config.
 """
 
-from .access import InvokeAccess, InvokeAccessArgs
-from .custom_import import CustomModelImport, CustomModelImportArgs
-from .eks import EksGpuCluster, EksGpuClusterArgs
-from .encryption import EncryptionKey, EncryptionKeyArgs
-from .guardrail import DeniedTopicArgs, Guardrail, GuardrailArgs
-from .marketplace import EndpointScaling, MarketplaceEndpoint, MarketplaceEndpointArgs
-from .observability import (
-    Alarms,
-    AlarmsArgs,
-    CostBudget,
-    CostBudgetArgs,
-    InvocationLogging,
-    InvocationLoggingArgs,
-    MetricSource,
-    bedrock_metrics,
-    sagemaker_metrics,
-)
-from .serverless import ServerlessModel, ServerlessModelArgs
-from .vllm import Autoscaling, VllmArgs, VllmMultiNode, VllmService
+# Loaded on first use (PEP 562): a Bedrock plan never pays for pulumi-kubernetes, and back.
+_MODULES = {
+    "Alarms": "observability",
+    "AlarmsArgs": "observability",
+    "Autoscaling": "vllm",
+    "CostBudget": "observability",
+    "CostBudgetArgs": "observability",
+    "CustomModelImport": "custom_import",
+    "CustomModelImportArgs": "custom_import",
+    "DeniedTopicArgs": "guardrail",
+    "EksGpuCluster": "eks",
+    "EksGpuClusterArgs": "eks",
+    "EncryptionKey": "encryption",
+    "EncryptionKeyArgs": "encryption",
+    "EndpointScaling": "marketplace",
+    "Guardrail": "guardrail",
+    "GuardrailArgs": "guardrail",
+    "InvocationLogging": "observability",
+    "InvocationLoggingArgs": "observability",
+    "InvokeAccess": "access",
+    "InvokeAccessArgs": "access",
+    "MarketplaceEndpoint": "marketplace",
+    "MarketplaceEndpointArgs": "marketplace",
+    "MetricSource": "observability",
+    "ServerlessModel": "serverless",
+    "ServerlessModelArgs": "serverless",
+    "VllmArgs": "vllm",
+    "VllmMultiNode": "vllm",
+    "VllmService": "vllm",
+    "bedrock_metrics": "observability",
+    "sagemaker_metrics": "observability",
+}
 
-__all__ = [
+
+def __getattr__(name: str):
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [  # noqa: F822 - provided by __getattr__
     "Alarms", "AlarmsArgs", "Autoscaling", "EksGpuCluster", "EksGpuClusterArgs", "VllmArgs", "VllmMultiNode", "VllmService", "CostBudget", "CostBudgetArgs", "CustomModelImport", "CustomModelImportArgs",
     "DeniedTopicArgs", "EncryptionKey", "EncryptionKeyArgs", "EndpointScaling", "Guardrail", "GuardrailArgs",
     "InvocationLogging", "InvocationLoggingArgs", "InvokeAccess", "InvokeAccessArgs", "MarketplaceEndpoint",

@@ -7,8 +7,6 @@ import uuid
 import time
 from typing import Any, Callable, Optional, TypeVar
 
-import boto3
-import botocore.config
 import pulumi
 import pulumi.dynamic
 from botocore.exceptions import ClientError
@@ -53,6 +51,9 @@ class InjectableTime:
 
 def client(service: str, region: str) -> Any:
     """The one place boto3 clients are made (tests patch this)."""
+    import boto3  # here, not at import: `deploy plan` loads this module but never calls AWS
+    import botocore.config
+
     config = botocore.config.Config(
         retries={"mode": "adaptive", "max_attempts": 10},
         user_agent_extra="deepseek-deploy",

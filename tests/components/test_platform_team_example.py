@@ -20,3 +20,11 @@ def test_the_platform_team_program_composes_three_components():
     assert deny and deny[0]["Condition"]["StringNotEquals"]["bedrock:GuardrailIdentifier"] == "${search-assistant-guardrail.guardrailArn}:${search-assistant-version.version}"
     assert one(recording, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")["inputs"]["role"] == "search-service"
     assert one(recording, "aws:bedrock/guardrail:Guardrail")["inputs"]["tags"] == {"team": "search", "cost-center": "4711"}
+
+
+def test_every_public_component_name_resolves():
+    import deepseek_deploy.components as components
+
+    for name in components.__all__:
+        assert getattr(components, name) is not None, name
+    assert set(components.__all__) == set(components._MODULES)
