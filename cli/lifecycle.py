@@ -125,6 +125,8 @@ def up(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str]
     if not json_output:
         from .output import plain
 
+        if engine.resumed:
+            plain("an interrupted run had left operations pending: they were cleared and the update resumed")
         plain(f"\n{engine.settings.stack} is up: {_summary(result.summary)}")
         for key, value in shown.items():
             if value is not None:

@@ -50,10 +50,11 @@ app.command("models", help="List the model catalog: ids, aliases, sizes, modes, 
 app.command("init", help="Write a commented, valid starter spec.")(init.command)
 app.command("validate", help="Check specs against the schema and what the cloud can serve; nothing is created.")(validate.command)
 app.command("schema", help="Print the JSON Schema of the spec, for editors.")(schema.command)
+app.command("plan", help="Offline dry run: every resource `up` would create, the planner's choices and the cost. No credentials needed.")(plan.command)
 app.command("render", help="Write a standalone Pulumi project (Pulumi.yaml, __main__.py, CI workflow) that `pulumi up` deploys by itself.")(render.command)
 for _name in ("preview", "up", "destroy", "refresh", "outputs", "status"):
     app.command(_name)(getattr(lifecycle, _name))
-app.command("plan", help="Offline dry run: every resource `up` would create, the planner's choices and the cost. No credentials needed.")(plan.command)
+
 
 
 def _fail(message: str, code: int) -> int:

@@ -17,6 +17,7 @@ MISSING_PREREQUISITE = 3
 FAILED = 1
 BAD_INPUT = 2
 PULUMI_CLOUD = ("https://api.pulumi.com", "https://app.pulumi.com")
+PENDING = re.compile(r"pending operation", re.I)
 PLUGIN_PACKAGES = {"aws": "pulumi-aws", "kubernetes": "pulumi-kubernetes", "random": "pulumi-random"}
 
 
@@ -181,6 +182,7 @@ class Engine:
         self.command = pulumi_command
         self.auto = automation or _automation()
         self._stack: Any = None
+        self.resumed = False  # set when `up` cleared an interrupted run's pending operations
 
     def stack(self) -> Any:
         if self._stack is not None:
@@ -207,7 +209,15 @@ class Engine:
     def _run(self, operation: str, on_event: Optional[Callable[[Any], None]]) -> Any:
         stack = self.stack()
         try:
-            return getattr(stack, operation)(on_event=on_event)
+            try:
+                return getattr(stack, operation)(on_event=on_event)
+            except self.auto.errors.CommandError as error:
+                if operation != "up" or not PENDING.search(f"{getattr(error, 'stderr', '')}{error}"):
+                    raise
+                # A killed `up` left operations pending: re-read what exists, clear them, resume.
+                self.resumed = True
+                stack.refresh(on_event=on_event, clear_pending_creates=True)
+                return stack.up(on_event=on_event)
         except KeyboardInterrupt:
             self._cancel(stack)
             raise
@@ -235,7 +245,14 @@ class Engine:
         return Result(summary=dict(result.summary.resource_changes or {}))
 
     def refresh(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
-        result = self._run("refresh", on_event)
+        stack = self.stack()
+        try:  # also clears what an interrupted run left pending
+            result = stack.refresh(on_event=on_event, clear_pending_creates=True)
+        except KeyboardInterrupt:
+            self._cancel(stack)
+            raise
+        except Exception as error:  # noqa: BLE001 - translated for the user
+            raise translate(error, self.settings) from error
         return Result(summary=dict(result.summary.resource_changes or {}))
 
     def outputs(self) -> Result:

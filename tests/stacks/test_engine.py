@@ -152,3 +152,26 @@ def test_a_missing_cli_says_how_to_install_it(monkeypatch, tmp_path):
         eng.find_pulumi(False, auto)
     assert caught.value.code == 3 and f"--version {metadata.version('pulumi')}" in caught.value.message and "--install-pulumi" in caught.value.message
     assert eng.find_pulumi(True, auto) == "installed"
+
+
+def test_up_after_an_interrupted_up_clears_pending_operations_and_resumes(monkeypatch):
+    class Interrupted(FakeStack):
+        def __init__(self):
+            super().__init__()
+            self.attempts = 0
+
+        def up(self, on_event=None):
+            self.attempts += 1
+            if self.attempts == 1:
+                raise real.errors.CommandError(real.CommandResult(stdout="", stderr="the current deployment has 2 resource(s) with pending operations", code=255))
+            return super().up(on_event)
+
+        def refresh(self, on_event=None, clear_pending_creates=False):
+            self.calls.append(("refresh", clear_pending_creates))
+
+    stack = Interrupted()
+    auto = fake_automation(stack, {})
+    engine = eng.Engine(eng.resolve(SPEC, env=ENV), lambda: None, pulumi_command="CLI", automation=auto)
+    result = engine.up()
+    assert ("refresh", True) in stack.calls and stack.attempts == 2 and engine.resumed
+    assert result.summary == {"create": 31}
