@@ -99,16 +99,21 @@ def _shown(outputs: dict[str, Any], secret: set[str], show_secrets: bool) -> dic
     return {key: ("[secret]" if key in secret and not show_secrets else value) for key, value in outputs.items()}
 
 
-def preview(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
-            aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt) -> None:
-    """What `up` would change in the real stack (needs credentials; `deploy plan` needs none)."""
-    _, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
-    result, progress = _run(engine, "preview", json_output)
+def _operate(engine: Any, operation: str, json_output: bool, done: str) -> None:
+    """Run one operation with progress, then its result event or a one-line summary."""
+    result, progress = _run(engine, operation, json_output)
     progress.emit({"event": "result", "changes": result.summary})
     if not json_output:
         from .output import plain
 
-        plain(f"preview of {engine.settings.stack}: {_summary(result.summary)}")
+        plain(f"{done}: {_summary(result.summary)}")
+
+
+def preview(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
+            aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt) -> None:
+    """What `up` would change in the real stack (needs credentials; `deploy plan` needs none)."""
+    _, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    _operate(engine, "preview", json_output, f"preview of {engine.settings.stack}")
 
 
 def up(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
@@ -145,24 +150,14 @@ def destroy(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional
         answer = typer.prompt(f"This deletes every resource of {loaded.spec.name} (stack {name}). Type the stack name to confirm")
         if answer.strip() != name:
             raise errors.CliError("the name did not match; nothing was deleted", errors.BAD_INPUT)
-    result, progress = _run(engine, "destroy", json_output)
-    progress.emit({"event": "result", "changes": result.summary})
-    if not json_output:
-        from .output import plain
-
-        plain(f"{name} destroyed: {_summary(result.summary)}")
+    _operate(engine, "destroy", json_output, f"{name} destroyed")
 
 
 def refresh(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
             aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt) -> None:
-    """Re-read the real resources into the stack's state."""
+    """Re-read the real resources into the stack's state (and clear what an interrupted run left pending)."""
     _, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
-    result, progress = _run(engine, "refresh", json_output)
-    progress.emit({"event": "result", "changes": result.summary})
-    if not json_output:
-        from .output import plain
-
-        plain(f"{engine.settings.stack} refreshed: {_summary(result.summary)}")
+    _operate(engine, "refresh", json_output, f"{engine.settings.stack} refreshed")
 
 
 def outputs(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,

@@ -47,16 +47,9 @@ def _sha(text: str) -> str:
 
 def project_files(spec: Any, spec_text: str, stack: str = "dev") -> dict[str, str]:
     """Every file of the project, as path -> content."""
-    import jinja2
+    from deepseek_deploy.templates import environment as templates
 
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("deepseek_deploy.templates", "project"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # noqa: S701 - YAML, Python and Markdown, not HTML
-    )
+    environment = templates("project")
     version = metadata.version("deepseek-deploy")
     packages = [(package, metadata.version(package)) for package in PINNED]
     context = {"spec": spec, "stack": stack, "project": f"deepseek-{spec.name}", "version": version, "packages": packages}

@@ -71,16 +71,9 @@ def _doc(mode: str):
 
 
 def render(choice: StarterChoice, filename: str = "spec.yaml") -> str:
-    import jinja2
+    from deepseek_deploy.templates import environment as templates
 
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("deepseek_deploy.templates", ""),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - renders YAML, not HTML
-    )
+    environment = templates()
     offer = choice.model.offer(choice.mode)
     gpu_type = None
     if choice.mode == "self-hosted" and offer.default_instance:
