@@ -160,18 +160,23 @@ def refresh(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional
     _operate(engine, "refresh", json_output, f"{engine.settings.stack} refreshed")
 
 
+def _stack_outputs(spec: str, stack: Optional[str], backend: Optional[str], secrets: Optional[str], install_pulumi: bool) -> tuple[Any, Any, Any]:
+    """Read the stack's outputs; reading state needs no cloud credentials."""
+    from deepseek_deploy.stacks.engine import EngineError
+
+    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets, aws_profile=None, install_pulumi=install_pulumi, preflight=False)
+    try:
+        return loaded, engine, engine.outputs()
+    except EngineError as error:
+        raise errors.CliError(error.message, error.code) from None
+
+
 def outputs(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
             json_output: bool = typer.Option(False, "--json", help="Print the outputs as JSON on stdout."),
             show_secrets: bool = typer.Option(False, "--show-secrets", help="Print secret outputs (the API key) in clear."),
             install_pulumi: bool = InstallOpt) -> None:
     """The deployed stack's outputs, with a ready-to-paste invoke example."""
-    from deepseek_deploy.stacks.engine import EngineError
-
-    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=None, install_pulumi=install_pulumi, preflight=False)
-    try:
-        result = engine.outputs()
-    except EngineError as error:
-        raise errors.CliError(error.message, error.code) from None
+    loaded, engine, result = _stack_outputs(spec, stack, backend, secrets_provider, install_pulumi)
     shown = _shown(result.outputs, result.secret_outputs, show_secrets)
     from .output import emit_json, plain
 
@@ -189,13 +194,7 @@ def outputs(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional
 def status(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
            install_pulumi: bool = InstallOpt) -> None:
     """Whether the stack is deployed, and its endpoint."""
-    from deepseek_deploy.stacks.engine import EngineError
-
-    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=None, install_pulumi=install_pulumi, preflight=False)
-    try:
-        result = engine.outputs()
-    except EngineError as error:
-        raise errors.CliError(error.message, error.code) from None
+    loaded, engine, result = _stack_outputs(spec, stack, backend, secrets_provider, install_pulumi)
     from .output import plain
 
     if not result.outputs:
