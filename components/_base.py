@@ -11,7 +11,6 @@ import pulumi
 import pulumi_aws as aws
 
 PARTITION = "aws"  # the catalog only lists commercial regions
-TOOL_TAG = "managed-by"
 
 
 def child(parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
@@ -68,10 +67,3 @@ def role_name_from_arn(arn: str) -> tuple[str, str]:
     """('role' | 'user', name) from an IAM principal ARN; paths are dropped."""
     kind, _, rest = arn.split(":", 5)[5].partition("/")
     return kind, rest.rsplit("/", 1)[-1]
-
-
-def merged_tags(*sources: Optional[Mapping[str, str]]) -> dict[str, str]:
-    tags: dict[str, str] = {}
-    for source in sources:
-        tags.update(source or {})
-    return tags

@@ -103,10 +103,12 @@ def _env(args: VllmArgs, secret_name: str) -> list[dict[str, Any]]:
 def probes(startup_seconds: int) -> dict[str, Any]:
     """A startup probe sized to the model's load time; liveness and readiness with room under load."""
     check = {"httpGet": {"path": "/health", "port": PORT}}
+    period = 10
     return {
-        "startupProbe": {**check, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": max(30, math.ceil(startup_seconds * 1.5 / 10))},
+        # 1.5x the planner's load-time estimate, and never under 5 minutes.
+        "startupProbe": {**check, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": max(30, math.ceil(startup_seconds * 1.5 / period))},
         "livenessProbe": {**check, "periodSeconds": 30, "timeoutSeconds": 10, "failureThreshold": 5},
-        "readinessProbe": {**check, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
+        "readinessProbe": {**check, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": 3},
     }
 
 

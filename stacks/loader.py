@@ -184,17 +184,15 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
 
     cls = SPEC_CLASSES[mode]
     diagnostics: list[Diagnostic] = []
-    foreign = set()
-    for other_mode, sections in MODE_SECTIONS.items():
-        for section in sections:
-            if section in data and section not in MODE_SECTIONS[mode] and section not in foreign:
-                foreign.add(section)
-                position = source.locate((section,), prefer_key=True)
-                owners = [m for m, s in MODE_SECTIONS.items() if section in s]
-                diagnostics.append(
-                    Diagnostic(file, position.line, position.column,
-                               f"'{section}' configures mode {' or '.join(owners)}, but this spec has mode {mode}; remove it or change the mode")
-                )
+    every_section = dict.fromkeys(section for sections in MODE_SECTIONS.values() for section in sections)
+    for section in every_section:
+        if section in data and section not in MODE_SECTIONS[mode]:
+            position = source.locate((section,), prefer_key=True)
+            owners = [m for m, sections in MODE_SECTIONS.items() if section in sections]
+            diagnostics.append(
+                Diagnostic(file, position.line, position.column,
+                           f"'{section}' configures mode {' or '.join(owners)}, but this spec has mode {mode}; remove it or change the mode")
+            )
 
     try:
         spec = cls.model_validate(data)

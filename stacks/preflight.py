@@ -27,9 +27,9 @@ def kubeconfig(spec: Any) -> None:
     """An existing cluster needs a readable kubeconfig (a created EKS cluster brings its own)."""
     if getattr(spec, "mode", None) != "self-hosted" or spec.cluster.create:
         return
-    from .program import _kubeconfig_path
+    from .program import kubeconfig_path
 
-    path = _kubeconfig_path(spec)
+    path = kubeconfig_path(spec)
     if not os.path.isfile(path):
         raise EngineError(f"kubeconfig {path} not found: set cluster.kubeconfig (or KUBECONFIG), or use cluster.create: eks", MISSING_PREREQUISITE)
 

@@ -12,7 +12,6 @@ from typing import Any, Optional
 from . import catalog
 from .spec import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
 
-TOOL_TAGS = ("managed-by", "deepseek-deploy:stack", "deepseek-deploy:model", "deepseek-deploy:mode")
 STACK_TAG = "deepseek-deploy:stack"
 
 
@@ -207,7 +206,7 @@ def _model(spec: BaseSpec, key: Any, tags: dict[str, str], program: Program, bas
     raise NotBuildable(f"mode {spec.mode} cannot be built")  # pragma: no cover - the spec types are exhaustive
 
 
-def _kubeconfig_path(spec: SelfHostedSpec) -> str:
+def kubeconfig_path(spec: SelfHostedSpec) -> str:
     import os
 
     path = spec.cluster.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
@@ -260,7 +259,7 @@ def _build_self_hosted(spec: SelfHostedSpec, tags: dict[str, str], program: Prog
         program.outputs["cluster_name"] = cluster.cluster_name
         program.outputs["kubeconfig"] = cluster.kubeconfig
     else:
-        path = _kubeconfig_path(spec)
+        path = kubeconfig_path(spec)
         provider = k8s.Provider(f"{name}-k8s", kubeconfig=path, context=spec.cluster.context)
         node_selector = {}
         needs = [what for what, wanted in (("KEDA (for autoscaling)", serving.autoscaling), ("LeaderWorkerSet (for multi-node)", multi_node)) if wanted]
