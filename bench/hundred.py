@@ -2,9 +2,9 @@
 
 import sys
 
-from deepseek_deploy.stacks.loader import load_text
-from deepseek_deploy.stacks.plan import record
-from deepseek_deploy.stacks.program import build
+from deepseek_deploy.stacks.spec.loader import load_text
+from deepseek_deploy.stacks.run.recorder import record
+from deepseek_deploy.stacks.build.program import build
 
 count = int(sys.argv[1]) if len(sys.argv) > 1 else 100
 specs = [load_text(f"name: bot-{i:03d}\nmodel: deepseek-r1\nmode: serverless\nregion: us-west-2\n").spec for i in range(count)]

@@ -18,8 +18,8 @@ def command(
     output: Optional[str] = typer.Option(None, "--output", "-o", help="File to write; without it the spec goes to stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
-    from deepseek_deploy.stacks import starter
-    from deepseek_deploy.stacks.loader import SpecError, load_text
+    from deepseek_deploy.stacks.spec import starter
+    from deepseek_deploy.stacks.spec.loader import SpecError, load_text
 
     try:
         choice = starter.choose(model, mode, region, name)

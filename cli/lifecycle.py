@@ -23,9 +23,9 @@ YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 def open_engine(spec_path: str, *, stack: Optional[str], backend: Optional[str], secrets: Optional[str], aws_profile: Optional[str],
                 install_pulumi: bool, preflight: bool = True) -> tuple[Any, Any]:
     """Load the spec and set up the engine; every failure becomes a CliError with its exit code."""
-    from deepseek_deploy.stacks import engine as eng
-    from deepseek_deploy.stacks.loader import SpecError, load_spec
-    from deepseek_deploy.stacks.program import build
+    from deepseek_deploy.stacks.run import engine as eng
+    from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
+    from deepseek_deploy.stacks.build.program import build
 
     try:
         loaded = load_spec(spec_path)
@@ -35,7 +35,7 @@ def open_engine(spec_path: str, *, stack: Optional[str], backend: Optional[str],
     try:
         settings = eng.resolve(loaded.spec, stack=stack, backend=backend, secrets=secrets, aws_profile=aws_profile)
         if preflight:
-            from deepseek_deploy.stacks import preflight as checks
+            from deepseek_deploy.stacks.run import preflight as checks
 
             checks.check(loaded.spec, settings.config.get("aws:profile"))
         command = eng.find_pulumi(install_pulumi or _offer_install())
@@ -48,7 +48,7 @@ def _offer_install() -> bool:
     """On a terminal, offer to install a missing Pulumi CLI; never in CI or with piped input."""
     if not sys.stdin.isatty() or os.environ.get("CI"):
         return False
-    from deepseek_deploy.stacks.engine import _automation
+    from deepseek_deploy.stacks.run.engine import _automation
 
     try:
         _automation().PulumiCommand()
@@ -58,7 +58,7 @@ def _offer_install() -> bool:
 
 
 def _run(engine: Any, operation: str, json_output: bool) -> Any:
-    from deepseek_deploy.stacks.engine import EngineError
+    from deepseek_deploy.stacks.run.engine import EngineError
 
     from .progress import Progress
 
@@ -162,7 +162,7 @@ def refresh(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional
 
 def _stack_outputs(spec: str, stack: Optional[str], backend: Optional[str], secrets: Optional[str], install_pulumi: bool) -> tuple[Any, Any, Any]:
     """Read the stack's outputs; reading state needs no cloud credentials."""
-    from deepseek_deploy.stacks.engine import EngineError
+    from deepseek_deploy.stacks.run.engine import EngineError
 
     loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets, aws_profile=None, install_pulumi=install_pulumi, preflight=False)
     try:

@@ -14,10 +14,10 @@ def plan_document(path: str, stack: str = "dev") -> dict[str, Any]:
     """Load, validate and plan one spec; raise CliError for bad input or what cannot be planned."""
     import os
 
-    from deepseek_deploy.stacks import cost
-    from deepseek_deploy.stacks.loader import SpecError, load_spec
-    from deepseek_deploy.stacks.plan import run_program
-    from deepseek_deploy.stacks.program import NotBuildable
+    from deepseek_deploy.stacks.sizing import cost
+    from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
+    from deepseek_deploy.stacks.run.recorder import run_program
+    from deepseek_deploy.stacks.build.program import NotBuildable
 
     try:
         loaded = load_spec(path)
@@ -52,14 +52,14 @@ def planner_summary(spec: Any) -> dict[str, Any]:
     elif spec.mode == "custom-import":
         summary.update(weights_source=spec.weights_source, custom_model_units=offer.cmus)
     elif spec.mode == "self-hosted":
-        from deepseek_deploy.stacks.planner import plan_serving
+        from deepseek_deploy.stacks.sizing.planner import plan_serving
 
         summary.update(plan_serving(spec).as_dict())
     return summary
 
 
 def _write_manifests(document: dict[str, Any], directory: str) -> None:
-    from deepseek_deploy.stacks import manifests
+    from deepseek_deploy.stacks.run import manifests
 
     from .output import plain
 

@@ -13,8 +13,8 @@ def command(
     stack: str = typer.Option("dev", "--stack", help="Stack name for Pulumi.<stack>.yaml."),
     force: bool = typer.Option(False, "--force", help="Overwrite files you edited since the last render."),
 ) -> None:
-    from deepseek_deploy.stacks import render
-    from deepseek_deploy.stacks.loader import SpecError, load_spec
+    from deepseek_deploy.stacks.run import render
+    from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
 
     try:
         loaded = load_spec(spec)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def command() -> None:
-    from deepseek_deploy.stacks.schema import spec_json_schema
+    from deepseek_deploy.stacks.spec.schema import spec_json_schema
 
     from .output import emit_json
 

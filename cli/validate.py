@@ -11,7 +11,7 @@ from . import errors
 
 def validate_files(paths: list[str]) -> dict[str, Any]:
     """The `validate --json` document: every error and warning of every file."""
-    from deepseek_deploy.stacks.loader import SpecError, load_spec
+    from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
 
     document: dict[str, Any] = {"valid": True, "errors": [], "warnings": [], "files": []}
     for path in paths:

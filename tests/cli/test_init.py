@@ -2,7 +2,7 @@
 
 import pytest
 
-from deepseek_deploy.stacks.loader import load_spec
+from deepseek_deploy.stacks.spec.loader import load_spec
 
 
 def test_the_issue_example_writes_a_spec_that_validates(cli, tmp_path):
@@ -38,7 +38,7 @@ def test_without_output_the_spec_goes_to_stdout(cli):
 
 
 def test_comments_come_from_the_schema_descriptions(cli):
-    from deepseek_deploy.stacks.spec import ServerlessSpec
+    from deepseek_deploy.stacks.spec.models import ServerlessSpec
 
     out = cli("init").out
     assert ServerlessSpec.model_fields["region"].description in out

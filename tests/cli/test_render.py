@@ -4,8 +4,8 @@ import runpy
 
 import pytest
 
-from deepseek_deploy.stacks.loader import load_spec
-from deepseek_deploy.stacks.plan import record, run_program
+from deepseek_deploy.stacks.spec.loader import load_spec
+from deepseek_deploy.stacks.run.recorder import record, run_program
 
 from ..conftest import EXAMPLES
 

@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from deepseek_deploy.stacks.plan import Recording, record
+from deepseek_deploy.stacks.run.recorder import Recording, record
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import json
 import runpy
 
-from deepseek_deploy.stacks.plan import record
+from deepseek_deploy.stacks.run.recorder import record
 
 from ..conftest import REPO
 from .conftest import one

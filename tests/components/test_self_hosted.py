@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from deepseek_deploy.stacks.loader import load_text
-from deepseek_deploy.stacks.plan import run_program
+from deepseek_deploy.stacks.spec.loader import load_text
+from deepseek_deploy.stacks.run.recorder import run_program
 
 from ..conftest import EXAMPLES
 from .conftest import of_type, one

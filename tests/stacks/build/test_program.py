@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from deepseek_deploy.stacks.loader import load_spec, load_text
-from deepseek_deploy.stacks.plan import record, run_program
+from deepseek_deploy.stacks.spec.loader import load_spec, load_text
+from deepseek_deploy.stacks.run.recorder import record, run_program
 
-from ..components.conftest import is_taggable
-from ..conftest import EXAMPLES, MINIMAL
+from ...components.conftest import is_taggable
+from ...conftest import EXAMPLES, MINIMAL
 
 BEDROCK_EXAMPLES = [p for p in EXAMPLES if "self-hosted" not in p.name]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from deepseek_deploy.stacks.loader import SpecError, load_text
-from deepseek_deploy.stacks.planner import plan_serving
+from deepseek_deploy.stacks.spec.loader import SpecError, load_text
+from deepseek_deploy.stacks.sizing.planner import plan_serving
 
 BASE = "name: bot\nmode: self-hosted\nregion: us-west-2\n"
 

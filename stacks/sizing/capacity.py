@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import catalog
+from .. import catalog
 
 GIB = 1024**3
 RUNTIME_OVERHEAD_GIB = 1.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from .spec import BaseSpec
+from ..spec.models import BaseSpec
 
 ACCOUNT = "${account_id}"
 SECRET = "[secret]"
@@ -192,7 +192,7 @@ def record(program: Callable[[], Any], *, project: str = "deepseek-deploy", stac
 
 def run_program(spec: BaseSpec, stack: str = "dev", base_dir: Optional[str] = None) -> PlanResult:
     """Build the spec's program under mocks; every resource with its parent and inputs."""
-    from .program import build
+    from ..build.program import build
 
     notes: list[str] = []
 

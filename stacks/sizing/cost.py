@@ -9,8 +9,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
-from . import catalog
-from .spec import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
+from .. import catalog
+from ..spec.models import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
 
 HOURS_PER_MONTH = 730
 DAYS_PER_MONTH = 30

@@ -2,9 +2,9 @@
 
 import pytest
 
-from deepseek_deploy.stacks.loader import SpecError, load_spec, load_text
+from deepseek_deploy.stacks.spec.loader import SpecError, load_spec, load_text
 
-from ..conftest import EXAMPLES, MINIMAL
+from ...conftest import EXAMPLES, MINIMAL
 
 
 def errors_of(text: str) -> list:

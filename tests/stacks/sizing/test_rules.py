@@ -2,9 +2,9 @@
 
 import pytest
 
-from deepseek_deploy.stacks.loader import SpecError, load_text
+from deepseek_deploy.stacks.spec.loader import SpecError, load_text
 
-from ..conftest import MINIMAL
+from ...conftest import MINIMAL
 
 
 def problems(text: str) -> list:

@@ -11,8 +11,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
-from . import capacity, catalog
-from .spec import SelfHostedSpec
+from .. import catalog
+from . import capacity
+from ..spec.models import SelfHostedSpec
 
 GPU_COUNTS = (1, 2, 4, 8)
 MAX_NODES_PER_REPLICA = 4

@@ -8,10 +8,10 @@ from importlib import metadata
 import pulumi.automation as real
 import pytest
 
-from deepseek_deploy.stacks import engine as eng
-from deepseek_deploy.stacks.loader import load_text
+from deepseek_deploy.stacks.run import engine as eng
+from deepseek_deploy.stacks.spec.loader import load_text
 
-from ..conftest import MINIMAL
+from ...conftest import MINIMAL
 
 SPEC = load_text(MINIMAL["serverless"]).spec
 ENV = {"HOME": "/home/u", "PULUMI_CONFIG_PASSPHRASE": "correct horse", "AWS_REGION": "us-west-2", "UNRELATED": "x"}

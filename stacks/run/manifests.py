@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .plan import SECRET
+from .recorder import SECRET
 
 PLACEHOLDER = "REPLACE-ME"
 # Apply order: namespaces and storage first, workloads last.

@@ -6,7 +6,11 @@ import typing
 import botocore.session
 import pytest
 
-from deepseek_deploy.stacks import capacity, catalog, spec
+from deepseek_deploy.stacks.sizing import capacity
+
+from deepseek_deploy.stacks import catalog
+
+from deepseek_deploy.stacks.spec import models as spec
 
 CATALOG = catalog.load()
 MODELS = list(CATALOG.models.values())

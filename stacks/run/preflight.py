@@ -27,7 +27,7 @@ def kubeconfig(spec: Any) -> None:
     """An existing cluster needs a readable kubeconfig (a created EKS cluster brings its own)."""
     if getattr(spec, "mode", None) != "self-hosted" or spec.cluster.create:
         return
-    from .program import kubeconfig_path
+    from ..build.program import kubeconfig_path
 
     path = kubeconfig_path(spec)
     if not os.path.isfile(path):

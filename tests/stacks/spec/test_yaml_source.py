@@ -1,6 +1,6 @@
 import pytest
 
-from deepseek_deploy.stacks.yaml_source import Position, YamlSyntaxError, parse
+from deepseek_deploy.stacks.spec.yaml_source import Position, YamlSyntaxError, parse
 
 
 def test_positions_of_keys_and_values_are_one_based():

@@ -4,9 +4,9 @@ import jsonschema
 import pytest
 import yaml
 
-from deepseek_deploy.stacks.schema import spec_json_schema
+from deepseek_deploy.stacks.spec.schema import spec_json_schema
 
-from ..conftest import EXAMPLES
+from ...conftest import EXAMPLES
 
 SCHEMA = spec_json_schema()
 
@@ -48,6 +48,6 @@ def test_every_property_is_described_for_editors():
 def test_empty_sections_and_numeric_tags_are_valid_in_both():
     text = "name: bot\nmodel: r1\nmode: serverless\nregion: us-west-2\ntags: {cc: 4711}\nobservability:\naccess:\n  invoke_principals:\n"
     jsonschema.validate(yaml.safe_load(text), SCHEMA)
-    from deepseek_deploy.stacks.loader import load_text
+    from deepseek_deploy.stacks.spec.loader import load_text
 
     assert load_text(text).spec.tags == {"cc": "4711"}

@@ -11,8 +11,9 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Iterable, Literal
 
-from . import capacity, catalog
-from .spec import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
+from .. import catalog
+from . import capacity
+from ..spec.models import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
 
 Severity = Literal["error", "warning"]
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from deepseek_deploy.stacks import capacity, catalog
+from deepseek_deploy.stacks.sizing import capacity
+
+from deepseek_deploy.stacks import catalog
 
 
 def test_llama_8b_bf16_on_one_a10g_matches_the_ai_on_eks_measurement():

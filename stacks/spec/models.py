@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
-from . import catalog
+from .. import catalog
 
 Mode = Literal["serverless", "marketplace", "custom-import", "self-hosted"]
 MODES: tuple[str, ...] = ("serverless", "marketplace", "custom-import", "self-hosted")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import catalog
-from .spec import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
+from .. import catalog
+from ..spec.models import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
 
 STACK_TAG = "deepseek-deploy:stack"
 
@@ -222,7 +222,7 @@ def _build_self_hosted(spec: SelfHostedSpec, tags: dict[str, str], program: Prog
 
     from deepseek_deploy import components as c
 
-    from .planner import plan_serving
+    from ..sizing.planner import plan_serving
 
     plan = plan_serving(spec)
     facts = catalog.load().kubernetes

@@ -19,8 +19,8 @@ def spec_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of a spec, with the catalog's model names and regions as enums."""
     from pydantic import TypeAdapter
 
-    from . import catalog
-    from .spec import DeploymentSpec
+    from .. import catalog
+    from .models import DeploymentSpec
 
     schema = TypeAdapter(DeploymentSpec).json_schema(mode="validation")
     names = sorted({name for model in catalog.models() for name in (model.id, *model.aliases)})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import catalog
-from .spec import MODES, SPEC_CLASSES, section_at
+from .. import catalog
+from .models import MODES, SPEC_CLASSES, section_at
 
 # Preference when the user names a model but no mode: managed first, then pay-per-use, then servers.
 MODE_PREFERENCE = ("serverless", "custom-import", "marketplace", "self-hosted")

@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from . import catalog, rules
-from .spec import MODE_SECTIONS, MODES, SPEC_CLASSES, BaseSpec, section_at
+from .. import catalog
+from ..sizing import rules  # TODO layering: moves to sizing.deployment
+from .models import MODE_SECTIONS, MODES, SPEC_CLASSES, BaseSpec, section_at
 from .yaml_source import Position, SourceMap, YamlSyntaxError, parse
 
 MAX_SPEC_BYTES = 1024 * 1024
