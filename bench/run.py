@@ -49,7 +49,13 @@ def main() -> int:
         rows.append((f"validate {example.name}", timed([*deploy, "validate", str(example)], args.runs), "validate"))
     for example in EXAMPLES:
         rows.append((f"plan {example.name}", timed([*deploy, "plan", str(example), "--json"], args.runs), "plan"))
-    rows.append((f"{args.deployments} deployments (bench/hundred.py)", timed([sys.executable, str(HERE / "hundred.py"), str(args.deployments)], 1), "100 deployments"))
+    rows.append(
+        (
+            f"{args.deployments} deployments (bench/hundred.py)",
+            timed([sys.executable, str(HERE / "hundred.py"), str(args.deployments)], 1),
+            "100 deployments",
+        )
+    )
 
     print(f"floor: python -c 'import pulumi_aws' = {floor:.2f} s (median of {args.runs})")
     print(f"{'command':<52} {'seconds':>8} {'x floor':>8}  target")

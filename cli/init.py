@@ -12,10 +12,18 @@ from . import errors
 
 def command(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Catalog id or alias (default: deepseek-r1)."),
-    mode: Optional[str] = typer.Option(None, "--mode", help="serverless | marketplace | custom-import | self-hosted (default: the simplest mode that serves the model)."),
-    region: Optional[str] = typer.Option(None, "--region", "-r", help="AWS region (default: us-west-2 where the model is offered)."),
+    mode: Optional[str] = typer.Option(
+        None,
+        "--mode",
+        help="serverless | marketplace | custom-import | self-hosted (default: the simplest mode that serves the model).",
+    ),
+    region: Optional[str] = typer.Option(
+        None, "--region", "-r", help="AWS region (default: us-west-2 where the model is offered)."
+    ),
     name: Optional[str] = typer.Option(None, "--name", help="Deployment name (default: from model and mode)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="File to write; without it the spec goes to stdout."),
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", help="File to write; without it the spec goes to stdout."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     from deepseek_deploy.stacks.spec import starter
@@ -43,4 +51,7 @@ def command(
             handle.write(text)
     except OSError as error:
         raise errors.CliError(f"cannot write {output}: {error.strerror}") from None
-    say(f"Wrote {output}: {choice.model.id}, {choice.mode}, {choice.region}. Next: `deploy validate {output}`.", markup=False)
+    say(
+        f"Wrote {output}: {choice.model.id}, {choice.mode}, {choice.region}. Next: `deploy validate {output}`.",
+        markup=False,
+    )

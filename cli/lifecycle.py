@@ -12,20 +12,38 @@ from . import errors
 
 Spec = typer.Argument(..., metavar="SPEC", help="The spec file.")
 StackOpt = typer.Option(None, "--stack", help="Stack name (default: dev).")
-BackendOpt = typer.Option(None, "--backend", help="State backend: file://DIR, s3://BUCKET or https://api.pulumi.com (default: a per-user local directory, or PULUMI_BACKEND_URL).")
-SecretsOpt = typer.Option(None, "--secrets-provider", help="Secrets provider, e.g. awskms://alias/NAME (default: the passphrase in PULUMI_CONFIG_PASSPHRASE).")
-ProfileOpt = typer.Option(None, "--aws-profile", help="AWS profile to deploy with (default: AWS_PROFILE or the default chain).")
+BackendOpt = typer.Option(
+    None,
+    "--backend",
+    help="State backend: file://DIR, s3://BUCKET or https://api.pulumi.com (default: a per-user local directory, or PULUMI_BACKEND_URL).",
+)
+SecretsOpt = typer.Option(
+    None,
+    "--secrets-provider",
+    help="Secrets provider, e.g. awskms://alias/NAME (default: the passphrase in PULUMI_CONFIG_PASSPHRASE).",
+)
+ProfileOpt = typer.Option(
+    None, "--aws-profile", help="AWS profile to deploy with (default: AWS_PROFILE or the default chain)."
+)
 JsonOpt = typer.Option(False, "--json", help="NDJSON events on stdout.")
 InstallOpt = typer.Option(False, "--install-pulumi", help="Install the Pulumi CLI matching the SDK if it is missing.")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 
 
-def open_engine(spec_path: str, *, stack: Optional[str], backend: Optional[str], secrets: Optional[str], aws_profile: Optional[str],
-                install_pulumi: bool, preflight: bool = True) -> tuple[Any, Any]:
+def open_engine(
+    spec_path: str,
+    *,
+    stack: Optional[str],
+    backend: Optional[str],
+    secrets: Optional[str],
+    aws_profile: Optional[str],
+    install_pulumi: bool,
+    preflight: bool = True,
+) -> tuple[Any, Any]:
     """Load the spec and set up the engine; every failure becomes a CliError with its exit code."""
+    from deepseek_deploy.stacks.build.program import build
     from deepseek_deploy.stacks.run import engine as eng
     from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
-    from deepseek_deploy.stacks.build.program import build
 
     try:
         loaded = load_spec(spec_path)
@@ -54,7 +72,9 @@ def _offer_install() -> bool:
         _automation().PulumiCommand()
         return False
     except FileNotFoundError:
-        return typer.confirm("The Pulumi CLI is not installed. Install the version matching this SDK now?", default=False)
+        return typer.confirm(
+            "The Pulumi CLI is not installed. Install the version matching this SDK now?", default=False
+        )
 
 
 def _run(engine: Any, operation: str, json_output: bool) -> Any:
@@ -84,15 +104,19 @@ def _summary(changes: dict[str, int]) -> str:
 def invoke_example(spec: Any, outputs: dict[str, Any]) -> str:
     """A ready-to-paste call of the deployment."""
     if spec.mode == "self-hosted":
-        return (f"kubectl -n {outputs.get('namespace', spec.serving.namespace)} port-forward svc/{outputs.get('service', spec.name)} 8000:8000 &\n"
-                f"curl -s localhost:8000/v1/chat/completions -H \"Authorization: Bearer $(deploy outputs {spec.name}.yaml --show-secrets --json | jq -r .api_key)\" "
-                f"-H 'Content-Type: application/json' -d '{{\"model\": \"{spec.model}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}]}}'")
+        return (
+            f"kubectl -n {outputs.get('namespace', spec.serving.namespace)} port-forward svc/{outputs.get('service', spec.name)} 8000:8000 &\n"
+            f'curl -s localhost:8000/v1/chat/completions -H "Authorization: Bearer $(deploy outputs {spec.name}.yaml --show-secrets --json | jq -r .api_key)" '
+            f'-H \'Content-Type: application/json\' -d \'{{"model": "{spec.model}", "messages": [{{"role": "user", "content": "Hello"}}]}}\''
+        )
     model_id = outputs.get("invoke_model_id", "MODEL_ID")
     guardrail = ""
     if outputs.get("guardrail_id") and spec.mode != "marketplace":
-        guardrail = f" --guardrail-config '{{\"guardrailIdentifier\": \"{outputs['guardrail_id']}\", \"guardrailVersion\": \"{outputs.get('guardrail_version')}\"}}'"
-    return (f"aws bedrock-runtime converse --region {spec.region} --model-id '{model_id}'{guardrail} "
-            "--messages '[{\"role\": \"user\", \"content\": [{\"text\": \"Hello\"}]}]'")
+        guardrail = f' --guardrail-config \'{{"guardrailIdentifier": "{outputs["guardrail_id"]}", "guardrailVersion": "{outputs.get("guardrail_version")}"}}\''
+    return (
+        f"aws bedrock-runtime converse --region {spec.region} --model-id '{model_id}'{guardrail} "
+        '--messages \'[{"role": "user", "content": [{"text": "Hello"}]}]\''
+    )
 
 
 def _shown(outputs: dict[str, Any], secret: set[str], show_secrets: bool) -> dict[str, Any]:
@@ -109,20 +133,51 @@ def _operate(engine: Any, operation: str, json_output: bool, done: str) -> None:
         plain(f"{done}: {_summary(result.summary)}")
 
 
-def preview(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
-            aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt) -> None:
+def preview(
+    spec: str = Spec,
+    stack: Optional[str] = StackOpt,
+    backend: Optional[str] = BackendOpt,
+    secrets_provider: Optional[str] = SecretsOpt,
+    aws_profile: Optional[str] = ProfileOpt,
+    json_output: bool = JsonOpt,
+    install_pulumi: bool = InstallOpt,
+) -> None:
     """What `up` would change in the real stack (needs credentials; `deploy plan` needs none)."""
-    _, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    _, engine = open_engine(
+        spec,
+        stack=stack,
+        backend=backend,
+        secrets=secrets_provider,
+        aws_profile=aws_profile,
+        install_pulumi=install_pulumi,
+    )
     _operate(engine, "preview", json_output, f"preview of {engine.settings.stack}")
 
 
-def up(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
-       aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt, yes: bool = YesOpt) -> None:
+def up(
+    spec: str = Spec,
+    stack: Optional[str] = StackOpt,
+    backend: Optional[str] = BackendOpt,
+    secrets_provider: Optional[str] = SecretsOpt,
+    aws_profile: Optional[str] = ProfileOpt,
+    json_output: bool = JsonOpt,
+    install_pulumi: bool = InstallOpt,
+    yes: bool = YesOpt,
+) -> None:
     """Create or update everything the spec describes."""
-    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    loaded, engine = open_engine(
+        spec,
+        stack=stack,
+        backend=backend,
+        secrets=secrets_provider,
+        aws_profile=aws_profile,
+        install_pulumi=install_pulumi,
+    )
     if not yes and not json_output and sys.stdin.isatty():
         preview_result, _ = _run(engine, "preview", json_output)
-        if not typer.confirm(f"Apply these changes to {engine.settings.stack} ({_summary(preview_result.summary)})?", default=False):
+        if not typer.confirm(
+            f"Apply these changes to {engine.settings.stack} ({_summary(preview_result.summary)})?", default=False
+        ):
             raise errors.CliError("nothing was changed", errors.OK)
     result, progress = _run(engine, "up", json_output)
     shown = _shown(result.outputs, result.secret_outputs, show_secrets=False)
@@ -139,42 +194,90 @@ def up(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str]
         plain("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
 
 
-def destroy(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
-            aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt, yes: bool = YesOpt) -> None:
+def destroy(
+    spec: str = Spec,
+    stack: Optional[str] = StackOpt,
+    backend: Optional[str] = BackendOpt,
+    secrets_provider: Optional[str] = SecretsOpt,
+    aws_profile: Optional[str] = ProfileOpt,
+    json_output: bool = JsonOpt,
+    install_pulumi: bool = InstallOpt,
+    yes: bool = YesOpt,
+) -> None:
     """Delete everything the stack created (protected resources stay)."""
-    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    loaded, engine = open_engine(
+        spec,
+        stack=stack,
+        backend=backend,
+        secrets=secrets_provider,
+        aws_profile=aws_profile,
+        install_pulumi=install_pulumi,
+    )
     name = engine.settings.stack
     if not yes:
         if not sys.stdin.isatty():
-            raise errors.CliError("destroy deletes the deployment; without a terminal to confirm on, pass --yes", errors.BAD_INPUT)
-        answer = typer.prompt(f"This deletes every resource of {loaded.spec.name} (stack {name}). Type the stack name to confirm")
+            raise errors.CliError(
+                "destroy deletes the deployment; without a terminal to confirm on, pass --yes", errors.BAD_INPUT
+            )
+        answer = typer.prompt(
+            f"This deletes every resource of {loaded.spec.name} (stack {name}). Type the stack name to confirm"
+        )
         if answer.strip() != name:
             raise errors.CliError("the name did not match; nothing was deleted", errors.BAD_INPUT)
     _operate(engine, "destroy", json_output, f"{name} destroyed")
 
 
-def refresh(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
-            aws_profile: Optional[str] = ProfileOpt, json_output: bool = JsonOpt, install_pulumi: bool = InstallOpt) -> None:
+def refresh(
+    spec: str = Spec,
+    stack: Optional[str] = StackOpt,
+    backend: Optional[str] = BackendOpt,
+    secrets_provider: Optional[str] = SecretsOpt,
+    aws_profile: Optional[str] = ProfileOpt,
+    json_output: bool = JsonOpt,
+    install_pulumi: bool = InstallOpt,
+) -> None:
     """Re-read the real resources into the stack's state (and clear what an interrupted run left pending)."""
-    _, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets_provider, aws_profile=aws_profile, install_pulumi=install_pulumi)
+    _, engine = open_engine(
+        spec,
+        stack=stack,
+        backend=backend,
+        secrets=secrets_provider,
+        aws_profile=aws_profile,
+        install_pulumi=install_pulumi,
+    )
     _operate(engine, "refresh", json_output, f"{engine.settings.stack} refreshed")
 
 
-def _stack_outputs(spec: str, stack: Optional[str], backend: Optional[str], secrets: Optional[str], install_pulumi: bool) -> tuple[Any, Any, Any]:
+def _stack_outputs(
+    spec: str, stack: Optional[str], backend: Optional[str], secrets: Optional[str], install_pulumi: bool
+) -> tuple[Any, Any, Any]:
     """Read the stack's outputs; reading state needs no cloud credentials."""
     from deepseek_deploy.stacks.run.engine import EngineError
 
-    loaded, engine = open_engine(spec, stack=stack, backend=backend, secrets=secrets, aws_profile=None, install_pulumi=install_pulumi, preflight=False)
+    loaded, engine = open_engine(
+        spec,
+        stack=stack,
+        backend=backend,
+        secrets=secrets,
+        aws_profile=None,
+        install_pulumi=install_pulumi,
+        preflight=False,
+    )
     try:
         return loaded, engine, engine.outputs()
     except EngineError as error:
         raise errors.CliError(error.message, error.code) from None
 
 
-def outputs(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
-            json_output: bool = typer.Option(False, "--json", help="Print the outputs as JSON on stdout."),
-            show_secrets: bool = typer.Option(False, "--show-secrets", help="Print secret outputs (the API key) in clear."),
-            install_pulumi: bool = InstallOpt) -> None:
+def outputs(
+    spec: str = Spec,
+    stack: Optional[str] = StackOpt,
+    backend: Optional[str] = BackendOpt,
+    secrets_provider: Optional[str] = SecretsOpt,
+    json_output: bool = typer.Option(False, "--json", help="Print the outputs as JSON on stdout."),
+    show_secrets: bool = typer.Option(False, "--show-secrets", help="Print secret outputs (the API key) in clear."),
+    install_pulumi: bool = InstallOpt,
+) -> None:
     """The deployed stack's outputs, with a ready-to-paste invoke example."""
     loaded, engine, result = _stack_outputs(spec, stack, backend, secrets_provider, install_pulumi)
     shown = _shown(result.outputs, result.secret_outputs, show_secrets)
@@ -191,8 +294,13 @@ def outputs(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional
     plain("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
 
 
-def status(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[str] = BackendOpt, secrets_provider: Optional[str] = SecretsOpt,
-           install_pulumi: bool = InstallOpt) -> None:
+def status(
+    spec: str = Spec,
+    stack: Optional[str] = StackOpt,
+    backend: Optional[str] = BackendOpt,
+    secrets_provider: Optional[str] = SecretsOpt,
+    install_pulumi: bool = InstallOpt,
+) -> None:
     """Whether the stack is deployed, and its endpoint."""
     loaded, engine, result = _stack_outputs(spec, stack, backend, secrets_provider, install_pulumi)
     from .output import plain
@@ -201,6 +309,8 @@ def status(spec: str = Spec, stack: Optional[str] = StackOpt, backend: Optional[
         plain(f"{loaded.spec.name} ({engine.settings.stack}): not deployed")
         raise errors.CliError("not deployed", errors.FAILED)
     endpoint = result.outputs.get("endpoint") or result.outputs.get("invoke_model_id")
-    plain(f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode {loaded.spec.mode}, {loaded.spec.region}")
+    plain(
+        f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode {loaded.spec.mode}, {loaded.spec.region}"
+    )
     plain(f"  endpoint: {endpoint}")
     plain("  health: not probed by this version (the deployed endpoint answers `deploy invoke`)")

@@ -13,9 +13,9 @@ from typing import Optional
 # The CLI loads no pydantic plugins; not scanning every installed package for them saves ~20 ms per run.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-import typer  # noqa: E402 - after the environment is set
+import typer
 
-from . import errors, init, lifecycle, models, plan, render, schema, validate  # noqa: E402
+from . import errors, init, lifecycle, models, plan, render, schema, validate
 
 state = {"debug": False}
 
@@ -41,20 +41,31 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks for unexpected errors."),
-    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     state["debug"] = debug
 
 
-app.command("models", help="List the model catalog: ids, aliases, sizes, modes, default hardware, prices.")(models.command)
+app.command("models", help="List the model catalog: ids, aliases, sizes, modes, default hardware, prices.")(
+    models.command
+)
 app.command("init", help="Write a commented, valid starter spec.")(init.command)
-app.command("validate", help="Check specs against the schema and what the cloud can serve; nothing is created.")(validate.command)
+app.command("validate", help="Check specs against the schema and what the cloud can serve; nothing is created.")(
+    validate.command
+)
 app.command("schema", help="Print the JSON Schema of the spec, for editors.")(schema.command)
-app.command("plan", help="Offline dry run: every resource `up` would create, the planner's choices and the cost. No credentials needed.")(plan.command)
-app.command("render", help="Write a standalone Pulumi project (Pulumi.yaml, __main__.py, CI workflow) that `pulumi up` deploys by itself.")(render.command)
+app.command(
+    "plan",
+    help="Offline dry run: every resource `up` would create, the planner's choices and the cost. No credentials needed.",
+)(plan.command)
+app.command(
+    "render",
+    help="Write a standalone Pulumi project (Pulumi.yaml, __main__.py, CI workflow) that `pulumi up` deploys by itself.",
+)(render.command)
 for _name in ("preview", "up", "destroy", "refresh", "outputs", "status"):
     app.command(_name)(getattr(lifecycle, _name))
-
 
 
 def _fail(message: str, code: int) -> int:
@@ -86,4 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # the boundary: never show a traceback unless asked
         if state["debug"]:
             raise
-        return _fail(f"unexpected {type(error).__name__}: {error}. Re-run with --debug for the traceback, and please report it.", errors.FAILED)
+        return _fail(
+            f"unexpected {type(error).__name__}: {error}. Re-run with --debug for the traceback, and please report it.",
+            errors.FAILED,
+        )

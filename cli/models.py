@@ -13,7 +13,15 @@ def _offer_document(mode: str, offer: Any, sources: dict[str, Any]) -> dict[str,
         doc["reason"] = offer.reason
         return doc
     fields = {
-        "serverless": ("generation", "model_id", "profiles", "in_region", "regions", "context_length", "max_output_tokens"),
+        "serverless": (
+            "generation",
+            "model_id",
+            "profiles",
+            "in_region",
+            "regions",
+            "context_length",
+            "max_output_tokens",
+        ),
         "marketplace": ("hub_model_id", "hub_version", "default_instance", "instances", "regions"),
         "custom-import": ("regions", "cmus"),
         "self-hosted": ("default_instance", "nodes"),

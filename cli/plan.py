@@ -14,10 +14,10 @@ def plan_document(path: str, stack: str = "dev") -> dict[str, Any]:
     """Load, validate and plan one spec; raise CliError for bad input or what cannot be planned."""
     import os
 
+    from deepseek_deploy.stacks.build.program import NotBuildable
+    from deepseek_deploy.stacks.run.recorder import run_program
     from deepseek_deploy.stacks.sizing import cost
     from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
-    from deepseek_deploy.stacks.run.recorder import run_program
-    from deepseek_deploy.stacks.build.program import NotBuildable
 
     try:
         loaded = load_spec(path)
@@ -46,9 +46,14 @@ def planner_summary(spec: Any) -> dict[str, Any]:
     elif spec.mode == "marketplace":
         instance_type = spec.endpoint.instance_type or offer.default_instance
         instance = catalog.instance(instance_type)
-        summary.update(hub_model_id=offer.hub_model_id, hub_version=offer.hub_version, instance_type=instance_type,
-                       instance_count=spec.endpoint.instance_count, gpu_type=instance.gpu if instance else None,
-                       gpus_per_instance=instance.gpus if instance else None)
+        summary.update(
+            hub_model_id=offer.hub_model_id,
+            hub_version=offer.hub_version,
+            instance_type=instance_type,
+            instance_count=spec.endpoint.instance_count,
+            gpu_type=instance.gpu if instance else None,
+            gpus_per_instance=instance.gpus if instance else None,
+        )
     elif spec.mode == "custom-import":
         summary.update(weights_source=spec.weights_source, custom_model_units=offer.cmus)
     elif spec.mode == "self-hosted":
@@ -100,7 +105,9 @@ def _tree(document: dict[str, Any]):
 def command(
     spec: str = typer.Argument(..., metavar="SPEC", help="The spec file."),
     json_output: bool = typer.Option(False, "--json", help="Print the plan as JSON on stdout."),
-    manifests: Optional[str] = typer.Option(None, "--manifests", metavar="DIR", help="Write the Kubernetes objects as YAML files into DIR."),
+    manifests: Optional[str] = typer.Option(
+        None, "--manifests", metavar="DIR", help="Write the Kubernetes objects as YAML files into DIR."
+    ),
     stack: str = typer.Option("dev", "--stack", help="Stack name."),
 ) -> None:
     document = plan_document(spec, stack)
@@ -115,10 +122,15 @@ def command(
     out.print(_tree(document))
     counts = Counter(r["type"] for r in document["resources"])
     components = sum(n for t, n in counts.items() if t.startswith("deepseek-deploy:"))
-    out.print(f"\n{len(document['resources'])} resources ({components} components, {len(document['resources']) - components} cloud resources)")
+    out.print(
+        f"\n{len(document['resources'])} resources ({components} components, {len(document['resources']) - components} cloud resources)"
+    )
     cost = document["cost"]
     if cost.get("monthly_usd") is not None:
-        out.print(f"estimated cost: ${cost['monthly_usd']:,.2f}/month ({cost.get('basis', '')}; assumptions: `deploy plan --json`)", markup=False)
+        out.print(
+            f"estimated cost: ${cost['monthly_usd']:,.2f}/month ({cost.get('basis', '')}; assumptions: `deploy plan --json`)",
+            markup=False,
+        )
     elif cost.get("unknown"):
         out.print(f"estimated cost: unknown ({cost['unknown']})", markup=False)
     for note in document["notes"]:

@@ -16,21 +16,44 @@ def event_record(event: Any, started: dict[str, float], now: Optional[float] = N
         if meta.type == "pulumi:pulumi:Stack":
             return None
         started[meta.urn] = now
-        return {"event": "resource", "status": "started", "op": str(getattr(meta.op, "value", meta.op)), "type": meta.type, "name": meta.urn.rsplit("::", 1)[-1]}
+        return {
+            "event": "resource",
+            "status": "started",
+            "op": str(getattr(meta.op, "value", meta.op)),
+            "type": meta.type,
+            "name": meta.urn.rsplit("::", 1)[-1],
+        }
     if event.res_outputs_event is not None:
         meta = event.res_outputs_event.metadata
         if meta.type == "pulumi:pulumi:Stack":
             return None
         elapsed = round(now - started.get(meta.urn, now), 1)
-        return {"event": "resource", "status": "done", "op": str(getattr(meta.op, "value", meta.op)), "type": meta.type, "name": meta.urn.rsplit("::", 1)[-1], "elapsed_s": elapsed}
+        return {
+            "event": "resource",
+            "status": "done",
+            "op": str(getattr(meta.op, "value", meta.op)),
+            "type": meta.type,
+            "name": meta.urn.rsplit("::", 1)[-1],
+            "elapsed_s": elapsed,
+        }
     if event.res_op_failed_event is not None:
         meta = event.res_op_failed_event.metadata
-        return {"event": "resource", "status": "failed", "op": str(getattr(meta.op, "value", meta.op)), "type": meta.type, "name": meta.urn.rsplit("::", 1)[-1]}
+        return {
+            "event": "resource",
+            "status": "failed",
+            "op": str(getattr(meta.op, "value", meta.op)),
+            "type": meta.type,
+            "name": meta.urn.rsplit("::", 1)[-1],
+        }
     if event.diagnostic_event is not None and event.diagnostic_event.severity in ("warning", "error", "info"):
         diagnostic = event.diagnostic_event
         return {"event": "diagnostic", "severity": diagnostic.severity, "message": diagnostic.message.strip()}
     if event.summary_event is not None:
-        return {"event": "summary", "changes": dict(event.summary_event.resource_changes or {}), "seconds": event.summary_event.duration_seconds}
+        return {
+            "event": "summary",
+            "changes": dict(event.summary_event.resource_changes or {}),
+            "seconds": event.summary_event.duration_seconds,
+        }
     return None
 
 

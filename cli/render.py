@@ -26,9 +26,14 @@ def command(
     try:
         result = render.write(output, files, force=force)
     except render.RenderConflict as conflict:
-        raise errors.CliError(f"{output}: you changed {', '.join(conflict.paths)} since it was rendered; nothing was written. Pass --force to overwrite", errors.BAD_INPUT) from None
+        raise errors.CliError(
+            f"{output}: you changed {', '.join(conflict.paths)} since it was rendered; nothing was written. Pass --force to overwrite",
+            errors.BAD_INPUT,
+        ) from None
     except OSError as error:
         raise errors.CliError(f"cannot write {output}: {error.strerror}") from None
     from .output import plain
 
-    plain(f"rendered {output}/: {len(result.written)} written, {len(result.unchanged)} unchanged. Next: cd {output} && pulumi up (see README.md)")
+    plain(
+        f"rendered {output}/: {len(result.written)} written, {len(result.unchanged)} unchanged. Next: cd {output} && pulumi up (see README.md)"
+    )

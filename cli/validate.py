@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any
 
 import typer
 
@@ -25,12 +25,21 @@ def validate_files(paths: list[str]) -> dict[str, Any]:
             continue
         spec = loaded.spec
         document["warnings"].extend(d.as_json() for d in loaded.warnings)
-        document["files"].append({"file": path, "valid": True, "name": spec.name, "model": spec.model, "mode": spec.mode, "region": spec.region})
+        document["files"].append(
+            {
+                "file": path,
+                "valid": True,
+                "name": spec.name,
+                "model": spec.model,
+                "mode": spec.mode,
+                "region": spec.region,
+            }
+        )
     return document
 
 
 def command(
-    specs: List[str] = typer.Argument(..., metavar="SPEC...", help="Spec files to check."),
+    specs: list[str] = typer.Argument(..., metavar="SPEC...", help="Spec files to check."),
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> int:
     document = validate_files(specs)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -31,11 +32,21 @@ class InvokeAccessArgs:
 
 def invoke_statements(args: InvokeAccessArgs) -> list[dict[str, Any]]:
     """The policy's statements: least privilege, no wildcard actions or resources."""
-    invoke: dict[str, Any] = {"Sid": "InvokeThisDeployment", "Effect": "Allow", "Action": list(args.actions), "Resource": args.resource_arns}
+    invoke: dict[str, Any] = {
+        "Sid": "InvokeThisDeployment",
+        "Effect": "Allow",
+        "Action": list(args.actions),
+        "Resource": args.resource_arns,
+    }
     statements = [invoke, *[dict(statement) for statement in args.extra_statements]]
     if args.guardrail_arn is not None:
         statements.append(
-            {"Sid": "ApplyThisGuardrail", "Effect": "Allow", "Action": ["bedrock:ApplyGuardrail"], "Resource": [args.guardrail_arn]}
+            {
+                "Sid": "ApplyThisGuardrail",
+                "Effect": "Allow",
+                "Action": ["bedrock:ApplyGuardrail"],
+                "Resource": [args.guardrail_arn],
+            }
         )
     if args.enforce_guardrail:
         if args.guardrail_arn is None or args.guardrail_version is None:
@@ -74,9 +85,13 @@ class InvokeAccess(pulumi.ComponentResource):
         for index, principal in enumerate(args.principals):
             kind, principal_name = role_name_from_arn(principal)
             if kind == "role":
-                aws.iam.RolePolicyAttachment(f"{name}-role-{index}", role=principal_name, policy_arn=policy.arn, opts=child(self))
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-role-{index}", role=principal_name, policy_arn=policy.arn, opts=child(self)
+                )
             else:
-                aws.iam.UserPolicyAttachment(f"{name}-user-{index}", user=principal_name, policy_arn=policy.arn, opts=child(self))
+                aws.iam.UserPolicyAttachment(
+                    f"{name}-user-{index}", user=principal_name, policy_arn=policy.arn, opts=child(self)
+                )
         self.policy_arn = policy.arn
         self.policy_document = document
         self.register_outputs({"policy_arn": policy.arn})

@@ -6,8 +6,9 @@ are first uploaded (resumably) to a private, encrypted, versioned bucket the dep
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 from urllib.parse import urlparse
 
 import pulumi
@@ -54,25 +55,54 @@ class CustomModelImport(pulumi.ComponentResource):
         else:
             # retain_on_delete: weights can take hours to upload; destroy keeps them unless protect is off.
             bucket = aws.s3.Bucket(
-                f"{name}-weights", force_destroy=not args.protect, tags=tags,
+                f"{name}-weights",
+                force_destroy=not args.protect,
+                tags=tags,
                 opts=child(self, protect=args.protect, retain_on_delete=args.protect),
             )
             hardening = private_bucket(self, f"{name}-weights", bucket, args.kms_key_arn)
-            aws.s3.BucketPolicy(f"{name}-weights-policy", bucket=bucket.id, policy=policy_json([tls_only_statement(bucket.arn)]), opts=child(self, depends_on=hardening))
+            aws.s3.BucketPolicy(
+                f"{name}-weights-policy",
+                bucket=bucket.id,
+                policy=policy_json([tls_only_statement(bucket.arn)]),
+                opts=child(self, depends_on=hardening),
+            )
             prefix = "weights"
             upload = WeightsUpload(
-                f"{name}-upload", region=args.region, source=args.weights_source, bucket=bucket.id, prefix=prefix,
-                kms_key_arn=args.kms_key_arn, opts=child(self, depends_on=hardening),
+                f"{name}-upload",
+                region=args.region,
+                source=args.weights_source,
+                bucket=bucket.id,
+                prefix=prefix,
+                kms_key_arn=args.kms_key_arn,
+                opts=child(self, depends_on=hardening),
             )
             bucket_arn = bucket.arn
             s3_uri = upload.s3_uri
         statements = [
-            {"Sid": "ReadWeights", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": pulumi.Output.concat(bucket_arn, f"/{prefix.rstrip('/')}/*" if prefix else "/*")},
-            {"Sid": "ListWeights", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": bucket_arn,
-             "Condition": {"StringLike": {"s3:prefix": [f"{prefix.rstrip('/')}/*" if prefix else "*"]}}},
+            {
+                "Sid": "ReadWeights",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": pulumi.Output.concat(bucket_arn, f"/{prefix.rstrip('/')}/*" if prefix else "/*"),
+            },
+            {
+                "Sid": "ListWeights",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix.rstrip('/')}/*" if prefix else "*"]}},
+            },
         ]
         if args.kms_key_arn is not None:
-            statements.append({"Sid": "UseKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"], "Resource": args.kms_key_arn})
+            statements.append(
+                {
+                    "Sid": "UseKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+                    "Resource": args.kms_key_arn,
+                }
+            )
         role = aws.iam.Role(
             f"{name}-import-role",
             description="Lets Bedrock read the weights of one deepseek-deploy model import",
@@ -80,7 +110,11 @@ class CustomModelImport(pulumi.ComponentResource):
                 "bedrock.amazonaws.com",
                 {
                     "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": pulumi.Output.concat(f"arn:{PARTITION}:bedrock:{args.region}:", account, ":model-import-job/*")},
+                    "ArnLike": {
+                        "aws:SourceArn": pulumi.Output.concat(
+                            f"arn:{PARTITION}:bedrock:{args.region}:", account, ":model-import-job/*"
+                        )
+                    },
                 },
             ),
             inline_policies=[{"name": "read-weights", "policy": policy_json(statements)}],

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -50,7 +51,11 @@ class EncryptionKey(pulumi.ComponentResource):
             }
             if service.startswith("logs."):
                 statement["Condition"] = {
-                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(f"arn:{PARTITION}:logs:{args.region}:", account, ":log-group:*")}
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                            f"arn:{PARTITION}:logs:{args.region}:", account, ":log-group:*"
+                        )
+                    }
                 }
             else:
                 statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account}}

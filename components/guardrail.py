@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -54,7 +54,11 @@ def content_policy(filters: Mapping[str, str]) -> Optional[dict]:
 def topic_policy(topics: Sequence[DeniedTopicArgs]) -> Optional[dict]:
     if not topics:
         return None
-    return {"topics_configs": [{"name": t.name, "definition": t.definition, "examples": list(t.examples), "type": "DENY"} for t in topics]}
+    return {
+        "topics_configs": [
+            {"name": t.name, "definition": t.definition, "examples": list(t.examples), "type": "DENY"} for t in topics
+        ]
+    }
 
 
 def word_policy(words: Sequence[str], managed: Sequence[str]) -> Optional[dict]:
@@ -71,13 +75,20 @@ def word_policy(words: Sequence[str], managed: Sequence[str]) -> Optional[dict]:
 def pii_policy(pii: Mapping[str, str]) -> Optional[dict]:
     if not pii:
         return None
-    return {"pii_entities_configs": [{"type": entity, "action": action.upper()} for entity, action in sorted(pii.items())]}
+    return {
+        "pii_entities_configs": [{"type": entity, "action": action.upper()} for entity, action in sorted(pii.items())]
+    }
 
 
 def policy_digest(args: GuardrailArgs) -> str:
-    policy = [content_policy(args.content_filters), topic_policy(args.denied_topics),
-              word_policy(args.blocked_words, args.managed_word_lists), pii_policy(args.pii),
-              args.blocked_input_message, args.blocked_output_message]
+    policy = [
+        content_policy(args.content_filters),
+        topic_policy(args.denied_topics),
+        word_policy(args.blocked_words, args.managed_word_lists),
+        pii_policy(args.pii),
+        args.blocked_input_message,
+        args.blocked_output_message,
+    ]
     return hashlib.sha256(json.dumps(policy, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -115,4 +126,6 @@ class Guardrail(pulumi.ComponentResource):
         self.guardrail_arn = guardrail.guardrail_arn
         self.guardrail_id = guardrail.guardrail_id
         self.version = version.version
-        self.register_outputs({"guardrail_arn": self.guardrail_arn, "guardrail_id": self.guardrail_id, "version": self.version})
+        self.register_outputs(
+            {"guardrail_arn": self.guardrail_arn, "guardrail_id": self.guardrail_id, "version": self.version}
+        )

@@ -6,8 +6,9 @@ this mode is created beside the endpoint and applied by the caller (`deploy invo
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -63,14 +64,20 @@ def execution_role_statements(args: MarketplaceEndpointArgs, account: pulumi.Inp
             "Sid": "ReadModelArtifacts",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:ListBucket"],
-            "Resource": [f"arn:{PARTITION}:s3:::jumpstart-cache-prod-{region}", f"arn:{PARTITION}:s3:::jumpstart-cache-prod-{region}/*",
-                         f"arn:{PARTITION}:s3:::jumpstart-private-cache-prod-{region}", f"arn:{PARTITION}:s3:::jumpstart-private-cache-prod-{region}/*"],
+            "Resource": [
+                f"arn:{PARTITION}:s3:::jumpstart-cache-prod-{region}",
+                f"arn:{PARTITION}:s3:::jumpstart-cache-prod-{region}/*",
+                f"arn:{PARTITION}:s3:::jumpstart-private-cache-prod-{region}",
+                f"arn:{PARTITION}:s3:::jumpstart-private-cache-prod-{region}/*",
+            ],
         },
         {
             "Sid": "WriteEndpointLogs",
             "Effect": "Allow",
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            "Resource": pulumi.Output.concat(f"arn:{PARTITION}:logs:{region}:", account, ":log-group:/aws/sagemaker/Endpoints/*"),
+            "Resource": pulumi.Output.concat(
+                f"arn:{PARTITION}:logs:{region}:", account, ":log-group:/aws/sagemaker/Endpoints/*"
+            ),
         },
         {
             "Sid": "PublishEndpointMetrics",
@@ -82,7 +89,12 @@ def execution_role_statements(args: MarketplaceEndpointArgs, account: pulumi.Inp
     ]
     if args.kms_key_arn is not None:
         statements.append(
-            {"Sid": "UseVolumeKey", "Effect": "Allow", "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": args.kms_key_arn}
+            {
+                "Sid": "UseVolumeKey",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": args.kms_key_arn,
+            }
         )
     if args.subnet_ids:
         # ENI management in a VPC has no resource-level scoping for these actions.
@@ -90,9 +102,17 @@ def execution_role_statements(args: MarketplaceEndpointArgs, account: pulumi.Inp
             {
                 "Sid": "PlaceInVpc",
                 "Effect": "Allow",
-                "Action": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-                           "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
-                           "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+                "Action": [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:CreateNetworkInterfacePermission",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DeleteNetworkInterfacePermission",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeVpcs",
+                    "ec2:DescribeDhcpOptions",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeSecurityGroups",
+                ],
                 "Resource": "*",
             }
         )
@@ -127,7 +147,9 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-execution",
             description="SageMaker execution role of a deepseek-deploy Marketplace endpoint",
-            assume_role_policy=trust_policy("sagemaker.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}),
+            assume_role_policy=trust_policy(
+                "sagemaker.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
+            ),
             inline_policies=[{"name": "endpoint", "policy": policy_json(execution_role_statements(args, account))}],
             tags=tags,
             opts=child(self),
@@ -150,7 +172,9 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
         )
         if args.autoscaling:
             scaling = args.autoscaling
-            resource_id = pulumi.Output.concat("endpoint/", endpoint.sagemaker_endpoint_name, "/variant/", endpoint.variant_name)
+            resource_id = pulumi.Output.concat(
+                "endpoint/", endpoint.sagemaker_endpoint_name, "/variant/", endpoint.variant_name
+            )
             target = aws.appautoscaling.Target(
                 f"{name}-scaling-target",
                 service_namespace="sagemaker",
@@ -169,7 +193,9 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
                 resource_id=target.resource_id,
                 target_tracking_scaling_policy_configuration={
                     "target_value": scaling.target_invocations_per_instance,
-                    "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
+                    "predefined_metric_specification": {
+                        "predefined_metric_type": "SageMakerVariantInvocationsPerInstance"
+                    },
                     # GPU instances take minutes to start: scale out fast, scale in slowly.
                     "scale_out_cooldown": 60,
                     "scale_in_cooldown": 600,
@@ -180,4 +206,10 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
         self.endpoint_name = endpoint.sagemaker_endpoint_name
         self.variant_name = endpoint.variant_name
         self.execution_role_arn = role.arn
-        self.register_outputs({"endpoint_arn": endpoint.endpoint_arn, "endpoint_name": self.endpoint_name, "variant_name": self.variant_name})
+        self.register_outputs(
+            {
+                "endpoint_arn": endpoint.endpoint_arn,
+                "endpoint_name": self.endpoint_name,
+                "variant_name": self.variant_name,
+            }
+        )

@@ -8,14 +8,14 @@ set `observability.invocation_logs: shared` so they do not overwrite it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from ._base import PARTITION, account_id, child, policy_json, tls_only_statement, trust_policy
-
 
 # ---------------------------------------------------------------- invocation logging
 
@@ -39,7 +39,9 @@ class InvocationLogging(pulumi.ComponentResource):
         super().__init__("deepseek-deploy:observability:InvocationLogging", name, None, opts)
         account = account_id(self)
         tags = dict(args.tags)
-        bucket = aws.s3.Bucket(f"{name}-logs", force_destroy=not args.protect, tags=tags, opts=child(self, protect=args.protect))
+        bucket = aws.s3.Bucket(
+            f"{name}-logs", force_destroy=not args.protect, tags=tags, opts=child(self, protect=args.protect)
+        )
         private = private_bucket(self, name, bucket, args.kms_key_arn, expire_days=args.retention_days)
         source_arn = pulumi.Output.concat(f"arn:{PARTITION}:bedrock:{args.region}:", account, ":*")
         policy = aws.s3.BucketPolicy(
@@ -53,8 +55,13 @@ class InvocationLogging(pulumi.ComponentResource):
                         "Effect": "Allow",
                         "Principal": {"Service": "bedrock.amazonaws.com"},
                         "Action": "s3:PutObject",
-                        "Resource": pulumi.Output.concat(bucket.arn, "/AWSLogs/", account, "/BedrockModelInvocationLogs/*"),
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": source_arn}},
+                        "Resource": pulumi.Output.concat(
+                            bucket.arn, "/AWSLogs/", account, "/BedrockModelInvocationLogs/*"
+                        ),
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": account},
+                            "ArnLike": {"aws:SourceArn": source_arn},
+                        },
                     },
                 ]
             ),
@@ -79,7 +86,13 @@ class InvocationLogging(pulumi.ComponentResource):
                 {
                     "name": "write-invocation-logs",
                     "policy": policy_json(
-                        [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": pulumi.Output.concat(log_group.arn, ":log-stream:*")}]
+                        [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                "Resource": pulumi.Output.concat(log_group.arn, ":log-stream:*"),
+                            }
+                        ]
                     ),
                 }
             ],
@@ -107,14 +120,21 @@ class InvocationLogging(pulumi.ComponentResource):
 
 
 def private_bucket(
-    parent: pulumi.Resource, name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[pulumi.Input[str]], *, expire_days: Optional[int] = None
+    parent: pulumi.Resource,
+    name: str,
+    bucket: aws.s3.Bucket,
+    kms_key_arn: Optional[pulumi.Input[str]],
+    *,
+    expire_days: Optional[int] = None,
 ) -> list[pulumi.Resource]:
     """Owner-enforced, public access blocked, SSE-KMS (the given key, else AWS's), versioned, with a lifecycle."""
     encryption: dict = {"sse_algorithm": "aws:kms"}
     if kms_key_arn is not None:
         encryption["kms_master_key_id"] = kms_key_arn
     resources: list[pulumi.Resource] = [
-        aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child(parent)),
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child(parent)
+        ),
         aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=bucket.id,
@@ -130,7 +150,9 @@ def private_bucket(
             rules=[{"apply_server_side_encryption_by_default": encryption, "bucket_key_enabled": True}],
             opts=child(parent),
         ),
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child(parent)),
+        aws.s3.BucketVersioning(
+            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child(parent)
+        ),
     ]
     rule: dict = {
         "id": "tidy",
@@ -141,7 +163,9 @@ def private_bucket(
     }
     if expire_days:
         rule["expiration"] = {"days": expire_days}
-    resources.append(aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=child(parent)))
+    resources.append(
+        aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=child(parent))
+    )
     return resources
 
 
@@ -212,11 +236,20 @@ class Alarms(pulumi.ComponentResource):
         m = args.metrics
         topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn, tags=tags, opts=child(self))
         if args.email:
-            aws.sns.TopicSubscription(f"{name}-alarms-email", topic=topic.arn, protocol="email", endpoint=args.email, opts=child(self))
+            aws.sns.TopicSubscription(
+                f"{name}-alarms-email", topic=topic.arn, protocol="email", endpoint=args.email, opts=child(self)
+            )
         actions = [topic.arn]
         # Two of three 5-minute periods: one slow request does not page anyone.
-        common = dict(alarm_actions=actions, ok_actions=actions, treat_missing_data="notBreaching", tags=tags,
-                      evaluation_periods=3, datapoints_to_alarm=2, opts=child(self))
+        common = dict(
+            alarm_actions=actions,
+            ok_actions=actions,
+            treat_missing_data="notBreaching",
+            tags=tags,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            opts=child(self),
+        )
         aws.cloudwatch.MetricAlarm(
             f"{name}-p99-latency",
             alarm_description=f"{name}: p99 latency above {args.p99_latency_ms} ms",
@@ -231,13 +264,29 @@ class Alarms(pulumi.ComponentResource):
         )
 
         def summed(query_id: str, metric: str) -> dict:
-            return {"id": query_id, "return_data": False,
-                    "metric": {"namespace": m.namespace, "metric_name": metric, "dimensions": dict(m.dimensions), "period": PERIOD, "stat": "Sum"}}
+            return {
+                "id": query_id,
+                "return_data": False,
+                "metric": {
+                    "namespace": m.namespace,
+                    "metric_name": metric,
+                    "dimensions": dict(m.dimensions),
+                    "period": PERIOD,
+                    "stat": "Sum",
+                },
+            }
 
         errors = " + ".join(f"e{i}" for i in range(len(m.error_metrics)))
         queries = [summed(f"e{i}", metric) for i, metric in enumerate(m.error_metrics)]
         queries.append(summed("calls", m.invocations_metric))
-        queries.append({"id": "error_rate", "return_data": True, "label": "Error rate (%)", "expression": f"IF(calls > 0, 100 * ({errors}) / calls, 0)"})
+        queries.append(
+            {
+                "id": "error_rate",
+                "return_data": True,
+                "label": "Error rate (%)",
+                "expression": f"IF(calls > 0, 100 * ({errors}) / calls, 0)",
+            }
+        )
         aws.cloudwatch.MetricAlarm(
             f"{name}-error-rate",
             alarm_description=f"{name}: more than {args.error_rate_percent}% of invocations fail",
@@ -263,7 +312,9 @@ class Alarms(pulumi.ComponentResource):
             aws.cloudwatch.Dashboard(
                 f"{name}-dashboard",
                 dashboard_name=f"deepseek-deploy-{name}",
-                dashboard_body=pulumi.Output.from_input(dict(m.dimensions)).apply(lambda dims: dashboard_body(args.region, m, dims)),
+                dashboard_body=pulumi.Output.from_input(dict(m.dimensions)).apply(
+                    lambda dims: dashboard_body(args.region, m, dims)
+                ),
                 opts=child(self),
             )
         self.topic_arn = topic.arn
@@ -274,17 +325,40 @@ def dashboard_body(region: str, m: MetricSource, dimensions: Mapping[str, str]) 
     dims = [item for pair in dimensions.items() for item in pair]
 
     def widget(title: str, metrics: list, x: int, y: int) -> dict:
-        return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6,
-                "properties": {"title": title, "region": region, "view": "timeSeries", "stacked": False, "period": 300, "metrics": metrics}}
+        return {
+            "type": "metric",
+            "x": x,
+            "y": y,
+            "width": 12,
+            "height": 6,
+            "properties": {
+                "title": title,
+                "region": region,
+                "view": "timeSeries",
+                "stacked": False,
+                "period": 300,
+                "metrics": metrics,
+            },
+        }
 
     widgets = [
         widget("Invocations", [[m.namespace, m.invocations_metric, *dims, {"stat": "Sum"}]], 0, 0),
-        widget("Latency (p50, p99)", [[m.namespace, m.latency_metric, *dims, {"stat": "p50"}], [m.namespace, m.latency_metric, *dims, {"stat": "p99"}]], 12, 0),
+        widget(
+            "Latency (p50, p99)",
+            [
+                [m.namespace, m.latency_metric, *dims, {"stat": "p50"}],
+                [m.namespace, m.latency_metric, *dims, {"stat": "p99"}],
+            ],
+            12,
+            0,
+        ),
         widget("Errors", [[m.namespace, metric, *dims, {"stat": "Sum"}] for metric in m.error_metrics], 0, 6),
     ]
     extra = ([m.throttle_metric] if m.throttle_metric else []) + list(m.token_metrics)
     if extra:
-        widgets.append(widget("Throttles and tokens", [[m.namespace, metric, *dims, {"stat": "Sum"}] for metric in extra], 12, 6))
+        widgets.append(
+            widget("Throttles and tokens", [[m.namespace, metric, *dims, {"stat": "Sum"}] for metric in extra], 12, 6)
+        )
     return json.dumps({"widgets": widgets})
 
 
@@ -306,10 +380,26 @@ class CostBudget(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CostBudgetArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("deepseek-deploy:observability:CostBudget", name, None, opts)
-        notifications = [
-            {"comparison_operator": "GREATER_THAN", "threshold": 80, "threshold_type": "PERCENTAGE", "notification_type": "FORECASTED", "subscriber_email_addresses": list(args.alert_emails)},
-            {"comparison_operator": "GREATER_THAN", "threshold": 100, "threshold_type": "PERCENTAGE", "notification_type": "ACTUAL", "subscriber_email_addresses": list(args.alert_emails)},
-        ] if args.alert_emails else []
+        notifications = (
+            [
+                {
+                    "comparison_operator": "GREATER_THAN",
+                    "threshold": 80,
+                    "threshold_type": "PERCENTAGE",
+                    "notification_type": "FORECASTED",
+                    "subscriber_email_addresses": list(args.alert_emails),
+                },
+                {
+                    "comparison_operator": "GREATER_THAN",
+                    "threshold": 100,
+                    "threshold_type": "PERCENTAGE",
+                    "notification_type": "ACTUAL",
+                    "subscriber_email_addresses": list(args.alert_emails),
+                },
+            ]
+            if args.alert_emails
+            else []
+        )
         aws.budgets.Budget(
             f"{name}-budget",
             name=f"deepseek-deploy-{name}",

@@ -3,8 +3,9 @@ profile, and an application inference profile that carries the tags for cost all
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -37,9 +38,13 @@ class ServerlessModel(pulumi.ComponentResource):
     def __init__(self, name: str, args: ServerlessModelArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("deepseek-deploy:serverless:ServerlessModel", name, None, opts)
         if args.profile_id:
-            source_arn = pulumi.Output.concat(f"arn:{PARTITION}:bedrock:{args.region}:", account_id(self), f":inference-profile/{args.profile_id}")
+            source_arn = pulumi.Output.concat(
+                f"arn:{PARTITION}:bedrock:{args.region}:", account_id(self), f":inference-profile/{args.profile_id}"
+            )
             # A geographic profile may route to any of its regions; each needs the foundation model allowed.
-            arns: list = [source_arn] + [foundation_model_arn(region, args.model_id) for region in args.destination_regions]
+            arns: list = [source_arn] + [
+                foundation_model_arn(region, args.model_id) for region in args.destination_regions
+            ]
             base_id: pulumi.Input[str] = args.profile_id
         else:
             source_arn = pulumi.Output.from_input(foundation_model_arn(args.region, args.model_id))

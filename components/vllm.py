@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -62,14 +63,22 @@ class VllmArgs:
 def vllm_args(args: VllmArgs, *, multi_node: bool = False) -> list[str]:
     """The `vllm serve` arguments the planner's choices translate to."""
     flags = [
-        "--model", args.model,
-        "--served-model-name", args.served_model_name,
-        "--host", "0.0.0.0",
-        "--port", str(PORT),
-        "--download-dir", "/models",
-        "--tensor-parallel-size", str(args.tensor_parallel),
-        "--max-model-len", str(args.max_model_len),
-        "--gpu-memory-utilization", f"{args.gpu_memory_utilization:.2f}",
+        "--model",
+        args.model,
+        "--served-model-name",
+        args.served_model_name,
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(PORT),
+        "--download-dir",
+        "/models",
+        "--tensor-parallel-size",
+        str(args.tensor_parallel),
+        "--max-model-len",
+        str(args.max_model_len),
+        "--gpu-memory-utilization",
+        f"{args.gpu_memory_utilization:.2f}",
     ]
     if args.pipeline_parallel > 1:
         flags += ["--pipeline-parallel-size", str(args.pipeline_parallel)]
@@ -106,13 +115,25 @@ def probes(startup_seconds: int) -> dict[str, Any]:
     period = 10
     return {
         # 1.5x the planner's load-time estimate, and never under 5 minutes.
-        "startupProbe": {**check, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": max(30, math.ceil(startup_seconds * 1.5 / period))},
+        "startupProbe": {
+            **check,
+            "periodSeconds": period,
+            "timeoutSeconds": 5,
+            "failureThreshold": max(30, math.ceil(startup_seconds * 1.5 / period)),
+        },
         "livenessProbe": {**check, "periodSeconds": 30, "timeoutSeconds": 10, "failureThreshold": 5},
         "readinessProbe": {**check, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": 3},
     }
 
 
-def container(args: VllmArgs, secret_name: str, *, command: Optional[list[str]] = None, with_probes: bool = True, gpus: Optional[int] = None) -> dict[str, Any]:
+def container(
+    args: VllmArgs,
+    secret_name: str,
+    *,
+    command: Optional[list[str]] = None,
+    with_probes: bool = True,
+    gpus: Optional[int] = None,
+) -> dict[str, Any]:
     gpus = gpus if gpus is not None else args.tensor_parallel
     resources = {"cpu": str(args.cpu), "memory": f"{args.memory_gi}Gi", "nvidia.com/gpu": str(gpus)}
     spec: dict[str, Any] = {
@@ -153,7 +174,13 @@ def pod_spec(args: VllmArgs, secret_name: str, claim_name: str, containers: list
     spec: dict[str, Any] = {
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": 60,
-        "securityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID, "fsGroup": UID, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": UID,
+            "runAsGroup": UID,
+            "fsGroup": UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
         "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
         "containers": containers,
         "volumes": [
@@ -186,7 +213,10 @@ class _VllmBase(pulumi.ComponentResource):
         selector = {APP_LABEL: name}
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": args.namespace, "labels": {"pod-security.kubernetes.io/enforce": "restricted", **args.labels}},
+            metadata={
+                "name": args.namespace,
+                "labels": {"pod-security.kubernetes.io/enforce": "restricted", **args.labels},
+            },
             opts=child(self),
         )
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
@@ -202,7 +232,13 @@ class _VllmBase(pulumi.ComponentResource):
         if args.hf_token is not None:
             secret_data["hf-token"] = pulumi.Output.secret(args.hf_token)
         if secret_data:
-            k8s.core.v1.Secret(f"{name}-secrets", metadata={**meta, "name": secret_name}, type="Opaque", string_data=secret_data, opts=child(self))
+            k8s.core.v1.Secret(
+                f"{name}-secrets",
+                metadata={**meta, "name": secret_name},
+                type="Opaque",
+                string_data=secret_data,
+                opts=child(self),
+            )
         claim_name = f"{name}-models"
         many = (args.autoscaling.max if args.autoscaling else args.replicas) > 1 or multi_node
         k8s.core.v1.PersistentVolumeClaim(
@@ -216,23 +252,43 @@ class _VllmBase(pulumi.ComponentResource):
             opts=child(self),
         )
         service_type = "LoadBalancer" if args.expose == "load-balancer" else "ClusterIP"
-        annotations = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-                       "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"} if service_type == "LoadBalancer" else {}
+        annotations = (
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+            }
+            if service_type == "LoadBalancer"
+            else {}
+        )
         service_selector = {**selector, **({"leaderworkerset.sigs.k8s.io/worker-index": "0"} if multi_node else {})}
         service = k8s.core.v1.Service(
             f"{name}-service",
             metadata={**meta, "name": name, "annotations": annotations},
-            spec={"type": service_type, "selector": service_selector, "ports": [{"name": "http", "port": PORT, "targetPort": PORT, "protocol": "TCP"}]},
+            spec={
+                "type": service_type,
+                "selector": service_selector,
+                "ports": [{"name": "http", "port": PORT, "targetPort": PORT, "protocol": "TCP"}],
+            },
             opts=child(self),
         )
         # maxUnavailable (not minAvailable): a node drain can always evict the pod.
-        k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata={**meta, "name": name}, spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}}, opts=child(self))
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata={**meta, "name": name},
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
+            opts=child(self),
+        )
         ingress_from: list[dict[str, Any]] = [{"namespaceSelector": {}}]
         if service_type == "LoadBalancer":
-            ingress_from.append({"ipBlock": {"cidr": "0.0.0.0/0"}})  # the NLB keeps client addresses; the scheme is internal
+            ingress_from.append(
+                {"ipBlock": {"cidr": "0.0.0.0/0"}}
+            )  # the NLB keeps client addresses; the scheme is internal
         rules_in = [{"from": ingress_from, "ports": [{"protocol": "TCP", "port": PORT}]}]
         rules_out: list[dict[str, Any]] = [
-            {"to": [{"namespaceSelector": {}}], "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {
+                "to": [{"namespaceSelector": {}}],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            },
             {"ports": [{"protocol": "TCP", "port": 443}]},  # model downloads from Hugging Face
         ]
         if multi_node:  # leader and workers talk Ray and NCCL on many ports
@@ -241,7 +297,12 @@ class _VllmBase(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-network",
             metadata={**meta, "name": name},
-            spec={"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress", "Egress"], "ingress": rules_in, "egress": rules_out},
+            spec={
+                "podSelector": {"matchLabels": selector},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": rules_in,
+                "egress": rules_out,
+            },
             opts=child(self),
         )
         if args.service_monitor:
@@ -250,12 +311,17 @@ class _VllmBase(pulumi.ComponentResource):
                 api_version="monitoring.coreos.com/v1",
                 kind="ServiceMonitor",
                 metadata={**meta, "name": name},
-                spec={"selector": {"matchLabels": selector}, "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}]},
+                spec={
+                    "selector": {"matchLabels": selector},
+                    "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
+                },
                 opts=child(self),
             )
         self.namespace = namespace.metadata["name"]
         self.service_name = service.metadata["name"]
-        self.endpoint = pulumi.Output.concat("http://", service.metadata["name"], ".", namespace.metadata["name"], f".svc.cluster.local:{PORT}/v1")
+        self.endpoint = pulumi.Output.concat(
+            "http://", service.metadata["name"], ".", namespace.metadata["name"], f".svc.cluster.local:{PORT}/v1"
+        )
         return labels, secret_name, claim_name
 
     def _autoscale(self, name: str, args: VllmArgs, meta: dict[str, Any], target: dict[str, str]) -> None:
@@ -273,14 +339,16 @@ class _VllmBase(pulumi.ComponentResource):
                 "minReplicaCount": scaling.min,
                 "maxReplicaCount": scaling.max,
                 "cooldownPeriod": 600,  # GPU replicas are slow to start: scale in slowly
-                "triggers": [{
-                    "type": "prometheus",
-                    "metadata": {
-                        "serverAddress": scaling.prometheus_address,
-                        "query": waiting_requests_query(args.namespace, name),
-                        "threshold": str(scaling.target_waiting_requests),
-                    },
-                }],
+                "triggers": [
+                    {
+                        "type": "prometheus",
+                        "metadata": {
+                            "serverAddress": scaling.prometheus_address,
+                            "query": waiting_requests_query(args.namespace, name),
+                            "threshold": str(scaling.target_waiting_requests),
+                        },
+                    }
+                ],
             },
             opts=child(self),
         )
@@ -301,7 +369,10 @@ class VllmService(_VllmBase):
                 "selector": {"matchLabels": {APP_LABEL: name}},
                 # Recreate: a rolling update would wait forever for a spare GPU node.
                 "strategy": {"type": "Recreate"},
-                "template": {"metadata": {"labels": labels}, "spec": pod_spec(args, secret_name, claim_name, [container(args, secret_name)])},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": pod_spec(args, secret_name, claim_name, [container(args, secret_name)]),
+                },
             },
             opts=child(self, depends_on=[]),
         )
@@ -336,10 +407,14 @@ class VllmMultiNode(_VllmBase):
             f"{name}-group",
             api_version="leaderworkerset.x-k8s.io/v1",
             kind="LeaderWorkerSet",
-            metadata={**meta, "name": name, "annotations": {
-                # Every pod of a replica in one zone: NCCL across zones is slow and costs transfer fees.
-                "leaderworkerset.sigs.k8s.io/exclusive-topology": "topology.kubernetes.io/zone",
-            }},
+            metadata={
+                **meta,
+                "name": name,
+                "annotations": {
+                    # Every pod of a replica in one zone: NCCL across zones is slow and costs transfer fees.
+                    "leaderworkerset.sigs.k8s.io/exclusive-topology": "topology.kubernetes.io/zone",
+                },
+            },
             spec={
                 "replicas": args.autoscaling.min if args.autoscaling else args.replicas,
                 "startupPolicy": "LeaderCreated",
@@ -347,11 +422,19 @@ class VllmMultiNode(_VllmBase):
                     "size": args.pipeline_parallel,
                     # One failed pod restarts its whole group: a partial Ray cluster never recovers by itself.
                     "restartPolicy": "RecreateGroupOnPodRestart",
-                    "leaderTemplate": {"metadata": {"labels": labels}, "spec": pod_spec(args, secret_name, claim_name, [leader])},
-                    "workerTemplate": {"metadata": {"labels": labels}, "spec": pod_spec(args, secret_name, claim_name, [worker])},
+                    "leaderTemplate": {
+                        "metadata": {"labels": labels},
+                        "spec": pod_spec(args, secret_name, claim_name, [leader]),
+                    },
+                    "workerTemplate": {
+                        "metadata": {"labels": labels},
+                        "spec": pod_spec(args, secret_name, claim_name, [worker]),
+                    },
                 },
             },
             opts=child(self),
         )
-        self._autoscale(name, args, meta, {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": name})
+        self._autoscale(
+            name, args, meta, {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": name}
+        )
         self.register_outputs({"endpoint": self.endpoint})

@@ -15,5 +15,5 @@ def environment(folder: str = "") -> Any:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # noqa: S701 - not HTML
+        autoescape=False,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 import time
-from typing import Any, Callable, Optional, TypeVar
+import uuid
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar
 
 import pulumi
 import pulumi.dynamic
@@ -97,7 +98,7 @@ def log_info(message: str) -> None:
     """Log to the Pulumi CLI when inside Pulumi; never fail the operation because logging failed."""
     try:
         pulumi.log.info(message)
-    except Exception:  # noqa: BLE001 - logging is best effort
+    except Exception:
         pass
 
 

@@ -89,9 +89,7 @@ def _get_endpoint(bedrock: Any, arn: str, what: str) -> dict[str, Any]:
 
 def _get_endpoint_status(bedrock: Any, arn: str) -> str:
     """The raw status; ClientErrors propagate so the caller can spot not-found."""
-    return bedrock.get_marketplace_model_endpoint(endpointArn=arn)["marketplaceModelEndpoint"].get(
-        "endpointStatus", ""
-    )
+    return bedrock.get_marketplace_model_endpoint(endpointArn=arn)["marketplaceModelEndpoint"].get("endpointStatus", "")
 
 
 def _failure(props: dict[str, Any], endpoint: dict[str, Any]) -> RuntimeError:
@@ -258,8 +256,9 @@ class MarketplaceEndpointProvider(_aws.InjectableTime, pulumi.dynamic.ResourcePr
             check,
             timeout_s=DELETE_TIMEOUT_MINUTES * 60,
             interval_s=POLL_SECONDS,
-            describe=lambda state, elapsed: f"marketplace endpoint {arn} is {state} after {elapsed / 60:.0f} min, "
-            "waiting for it to be deleted",
+            describe=lambda state, elapsed: (
+                f"marketplace endpoint {arn} is {state} after {elapsed / 60:.0f} min, waiting for it to be deleted"
+            ),
             sleep=self.sleep_fn,
             clock=self.clock_fn,
         )
@@ -329,6 +328,6 @@ class MarketplaceEndpoint(pulumi.dynamic.Resource, module="deepseek", name="Mark
             "tags": tags or {},
             "timeout_minutes": timeout_minutes,
             # Declared as None so Pulumi exposes them as outputs filled in by the provider.
-            **{key: None for key in OUTPUT_KEYS},
+            **dict.fromkeys(OUTPUT_KEYS),
         }
         super().__init__(MarketplaceEndpointProvider(), name, props, opts)

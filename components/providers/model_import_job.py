@@ -225,6 +225,6 @@ class ModelImportJob(pulumi.dynamic.Resource, module="deepseek", name="ModelImpo
             "tags": tags or {},
             "timeout_minutes": timeout_minutes,
             # Declared as None so Pulumi exposes them as outputs filled in by the provider.
-            **{key: None for key in OUTPUT_KEYS},
+            **dict.fromkeys(OUTPUT_KEYS),
         }
         super().__init__(ModelImportJobProvider(), name, props, opts)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi.dynamic
@@ -19,7 +20,14 @@ import pulumi.dynamic
 from . import _aws
 
 # What Bedrock Custom Model Import reads: the config, the tokenizer and safetensors weights.
-WEIGHT_PATTERNS = ("config.json", "generation_config.json", "tokenizer*", "special_tokens_map.json", "*.safetensors", "*.safetensors.index.json")
+WEIGHT_PATTERNS = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer*",
+    "special_tokens_map.json",
+    "*.safetensors",
+    "*.safetensors.index.json",
+)
 SHA_KEY = "sha256"
 OUTPUT_KEYS = ("s3_uri", "files", "uploaded", "skipped", "bytes")
 
@@ -45,7 +53,9 @@ def local_files(directory: str, prefix: str) -> list[LocalFile]:
             if wanted(name) and "/." not in f"/{relative}":
                 files.append(LocalFile(path, f"{prefix.rstrip('/')}/{relative}", os.path.getsize(path)))
     if not any(f.key.endswith("/config.json") for f in files):
-        raise RuntimeError(f"{directory} has no config.json: give a Hugging Face model directory (config.json, tokenizer, *.safetensors)")
+        raise RuntimeError(
+            f"{directory} has no config.json: give a Hugging Face model directory (config.json, tokenizer, *.safetensors)"
+        )
     return files
 
 
@@ -68,7 +78,11 @@ def already_there(s3: Any, bucket: str, file: LocalFile, sha: str) -> bool:
 
 
 def upload(
-    s3: Any, bucket: str, files: Iterable[LocalFile], kms_key_arn: Optional[str] = None, log: Callable[[str], None] = lambda message: None
+    s3: Any,
+    bucket: str,
+    files: Iterable[LocalFile],
+    kms_key_arn: Optional[str] = None,
+    log: Callable[[str], None] = lambda message: None,
 ) -> dict[str, int]:
     """Upload what is missing or changed; returns counts of uploaded and skipped files and bytes."""
     files = list(files)
@@ -85,7 +99,9 @@ def upload(
             s3.upload_file(file.path, bucket, file.key, ExtraArgs=extra)
             uploaded += 1
         done += file.size
-        log(f"weights: {uploaded + skipped}/{len(files)} files, {done / 2**30:.1f}/{total / 2**30:.1f} GiB ({skipped} already uploaded)")
+        log(
+            f"weights: {uploaded + skipped}/{len(files)} files, {done / 2**30:.1f}/{total / 2**30:.1f} GiB ({skipped} already uploaded)"
+        )
     return {"uploaded": uploaded, "skipped": skipped, "files": len(files), "bytes": total}
 
 
@@ -109,7 +125,7 @@ class WeightsUploadProvider(pulumi.dynamic.ResourceProvider):
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         source: str = props["source"]
         if source.startswith("hf://"):
-            directory = download_hf(source[len("hf://"):], props.get("revision"), props.get("cache_dir"))
+            directory = download_hf(source[len("hf://") :], props.get("revision"), props.get("cache_dir"))
         else:
             directory = source
         files = local_files(directory, props["prefix"])
@@ -145,7 +161,12 @@ class WeightsUpload(pulumi.dynamic.Resource, module="deepseek", name="WeightsUpl
         opts: Optional[pulumi.ResourceOptions] = None,
     ):
         props = {
-            "region": region, "source": source, "bucket": bucket, "prefix": prefix, "kms_key_arn": kms_key_arn,
-            "revision": revision, **{key: None for key in OUTPUT_KEYS},
+            "region": region,
+            "source": source,
+            "bucket": bucket,
+            "prefix": prefix,
+            "kms_key_arn": kms_key_arn,
+            "revision": revision,
+            **dict.fromkeys(OUTPUT_KEYS),
         }
         super().__init__(WeightsUploadProvider(), name, props, opts)

@@ -21,8 +21,17 @@ TAGS = {"team": "search", "cost-center": "4711"}
 guardrail = Guardrail(
     "search-assistant",
     GuardrailArgs(
-        content_filters={"hate": "high", "insults": "medium", "sexual": "high", "violence": "medium", "misconduct": "medium", "prompt_attack": "high"},
-        denied_topics=[DeniedTopicArgs("legal-advice", "Advice on specific legal cases or contracts.", ["Can I break my lease?"])],
+        content_filters={
+            "hate": "high",
+            "insults": "medium",
+            "sexual": "high",
+            "violence": "medium",
+            "misconduct": "medium",
+            "prompt_attack": "high",
+        },
+        denied_topics=[
+            DeniedTopicArgs("legal-advice", "Advice on specific legal cases or contracts.", ["Can I break my lease?"])
+        ],
         pii={"EMAIL": "anonymize"},
         tags=TAGS,
     ),

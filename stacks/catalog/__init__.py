@@ -6,14 +6,13 @@ regions comes from here, so a fact is corrected in one place (the YAML) with its
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import typing
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, Optional
-
-import dataclasses
-import typing
-from dataclasses import dataclass, field
 
 Confidence = Literal["official", "third-party", "unconfirmed"]
 
@@ -256,7 +255,7 @@ def load() -> Catalog:
 
     text = resources.files(__package__).joinpath("catalog.yaml").read_text(encoding="utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    raw = yaml.load(text, Loader=loader)
     raw["models"] = {model_id: {"id": model_id, **entry} for model_id, entry in raw["models"].items()}
     return _convert(Catalog, raw, "")
 
@@ -287,7 +286,9 @@ def resolve_model_id(name: str) -> str:
     if canonical:
         return canonical
     hint = did_you_mean(name.lower(), list(names))
-    raise UnknownName(f"unknown model '{name}'{hint} Known models: {', '.join(load().models)} (`deploy models` lists them)")
+    raise UnknownName(
+        f"unknown model '{name}'{hint} Known models: {', '.join(load().models)} (`deploy models` lists them)"
+    )
 
 
 def model(name: str) -> Model:

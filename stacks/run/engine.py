@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Optional
 
 MISSING_PREREQUISITE = 3
 FAILED = 1
@@ -40,8 +41,14 @@ class EngineSettings:
 
     def describe(self) -> dict[str, Any]:
         """What is safe to show: no environment values."""
-        return {"project": self.project, "stack": self.stack, "backend": self.backend_url,
-                "secrets_provider": self.secrets_provider or "passphrase", "config": dict(self.config), "plugins": dict(self.plugins)}
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "backend": self.backend_url,
+            "secrets_provider": self.secrets_provider or "passphrase",
+            "config": dict(self.config),
+            "plugins": dict(self.plugins),
+        }
 
 
 def state_dir(env: Mapping[str, str]) -> str:
@@ -54,7 +61,10 @@ def backend_url(flag: Optional[str], env: Mapping[str, str]) -> str:
     url = flag or env.get("PULUMI_BACKEND_URL")
     if url:
         if not re.match(r"^(file://|s3://|gs://|azblob://|https://)", url):
-            raise EngineError(f"--backend '{url}' is not a Pulumi backend URL (file://DIR, s3://BUCKET, https://api.pulumi.com)", BAD_INPUT)
+            raise EngineError(
+                f"--backend '{url}' is not a Pulumi backend URL (file://DIR, s3://BUCKET, https://api.pulumi.com)",
+                BAD_INPUT,
+            )
         return url
     return "file://" + state_dir(env)
 
@@ -64,7 +74,10 @@ def secrets_provider(flag: Optional[str], backend: str, env: Mapping[str, str]) 
     if flag:
         return flag
     if "PULUMI_CONFIG_PASSPHRASE" in env and env["PULUMI_CONFIG_PASSPHRASE"] == "":
-        raise EngineError("PULUMI_CONFIG_PASSPHRASE is empty; an empty passphrase would leave secrets unprotected. Set a real one", MISSING_PREREQUISITE)
+        raise EngineError(
+            "PULUMI_CONFIG_PASSPHRASE is empty; an empty passphrase would leave secrets unprotected. Set a real one",
+            MISSING_PREREQUISITE,
+        )
     if env.get("PULUMI_CONFIG_PASSPHRASE") or env.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
         return None
     if backend.startswith(PULUMI_CLOUD):
@@ -103,7 +116,11 @@ def resolve(
     profile = aws_profile or env.get("AWS_PROFILE")
     if profile:
         config["aws:profile"] = profile
-    passthrough = {k: v for k, v in env.items() if k.startswith(("PULUMI_CONFIG_PASSPHRASE", "AWS_", "KUBECONFIG", "PULUMI_ACCESS_TOKEN"))}
+    passthrough = {
+        k: v
+        for k, v in env.items()
+        if k.startswith(("PULUMI_CONFIG_PASSPHRASE", "AWS_", "KUBECONFIG", "PULUMI_ACCESS_TOKEN"))
+    }
     return EngineSettings(
         project=f"deepseek-{spec.name}",
         stack=stack or "dev",
@@ -126,7 +143,7 @@ def find_pulumi(install: bool, automation: Any = None) -> Any:
     if install:
         try:
             return auto.PulumiCommand.install()
-        except Exception as error:  # noqa: BLE001 - the installer's own errors are varied
+        except Exception as error:
             raise EngineError(f"installing the Pulumi CLI {version} failed: {error}", MISSING_PREREQUISITE) from None
     try:  # a CLI installed earlier by --install-pulumi
         return auto.PulumiCommand(root=os.path.join(os.path.expanduser("~"), ".pulumi", "versions", version))
@@ -156,14 +173,31 @@ def translate(error: Exception, settings: EngineSettings) -> EngineError:
             FAILED,
         )
     if re.search(r"incorrect passphrase|failed to decrypt|passphrase must be set", text, re.I):
-        return EngineError("the secrets passphrase is missing or wrong for this stack (PULUMI_CONFIG_PASSPHRASE)", MISSING_PREREQUISITE)
-    if re.search(r"no valid credential sources|NoCredentialProviders|could not find default credentials|unable to locate credentials", text, re.I):
-        return EngineError("no AWS credentials: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", MISSING_PREREQUISITE)
-    if re.search(r"invalid configuration: no configuration has been provided|kubeconfig", text, re.I) and "not found" in text.lower():
-        return EngineError("the kubeconfig for the cluster was not found: check cluster.kubeconfig or KUBECONFIG", MISSING_PREREQUISITE)
+        return EngineError(
+            "the secrets passphrase is missing or wrong for this stack (PULUMI_CONFIG_PASSPHRASE)", MISSING_PREREQUISITE
+        )
+    if re.search(
+        r"no valid credential sources|NoCredentialProviders|could not find default credentials|unable to locate credentials",
+        text,
+        re.I,
+    ):
+        return EngineError(
+            "no AWS credentials: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+            MISSING_PREREQUISITE,
+        )
+    if (
+        re.search(r"invalid configuration: no configuration has been provided|kubeconfig", text, re.I)
+        and "not found" in text.lower()
+    ):
+        return EngineError(
+            "the kubeconfig for the cluster was not found: check cluster.kubeconfig or KUBECONFIG", MISSING_PREREQUISITE
+        )
     lines = [line for line in text.strip().splitlines() if line.strip()]
     tail = "\n".join(lines[-12:])
-    return EngineError(f"the deployment failed ({stack}):\n{tail}\nFix the cause and run the same command again: finished resources are kept.", FAILED)
+    return EngineError(
+        f"the deployment failed ({stack}):\n{tail}\nFix the cause and run the same command again: finished resources are kept.",
+        FAILED,
+    )
 
 
 @dataclass
@@ -176,7 +210,9 @@ class Result:
 class Engine:
     """preview / up / destroy / refresh / outputs for one stack, on an inline program."""
 
-    def __init__(self, settings: EngineSettings, program: Callable[[], None], pulumi_command: Any, automation: Any = None):
+    def __init__(
+        self, settings: EngineSettings, program: Callable[[], None], pulumi_command: Any, automation: Any = None
+    ):
         self.settings = settings
         self.program = program
         self.command = pulumi_command
@@ -189,19 +225,23 @@ class Engine:
             return self._stack
         auto, s = self.auto, self.settings
         if s.backend_url.startswith("file://"):
-            os.makedirs(s.backend_url[len("file://"):], exist_ok=True)
+            os.makedirs(s.backend_url[len("file://") :], exist_ok=True)
         options = auto.LocalWorkspaceOptions(
-            project_settings=auto.ProjectSettings(name=s.project, runtime="python", backend=auto.ProjectBackend(url=s.backend_url)),
+            project_settings=auto.ProjectSettings(
+                name=s.project, runtime="python", backend=auto.ProjectBackend(url=s.backend_url)
+            ),
             secrets_provider=s.secrets_provider,
             env_vars=dict(s.env),
             pulumi_command=self.command,
         )
         try:
-            stack = auto.create_or_select_stack(stack_name=s.stack, project_name=s.project, program=self.program, opts=options)
+            stack = auto.create_or_select_stack(
+                stack_name=s.stack, project_name=s.project, program=self.program, opts=options
+            )
             for plugin, version in s.plugins.items():
                 stack.workspace.install_plugin(plugin, f"v{version}")
             stack.set_all_config({key: auto.ConfigValue(value=value) for key, value in s.config.items()})
-        except Exception as error:  # noqa: BLE001 - translated for the user
+        except Exception as error:
             raise translate(error, s) from error
         self._stack = stack
         return stack
@@ -221,14 +261,14 @@ class Engine:
         except KeyboardInterrupt:
             self._cancel(stack)
             raise
-        except Exception as error:  # noqa: BLE001 - translated for the user
+        except Exception as error:
             raise translate(error, self.settings) from error
 
     @staticmethod
     def _cancel(stack: Any) -> None:
         try:
             stack.cancel()
-        except Exception:  # noqa: BLE001 - nothing running to cancel
+        except Exception:
             pass
 
     def preview(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
@@ -237,8 +277,11 @@ class Engine:
 
     def up(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
         result = self._run("up", on_event)
-        return Result(summary=dict(result.summary.resource_changes or {}), outputs={k: v.value for k, v in result.outputs.items()},
-                      secret_outputs={k for k, v in result.outputs.items() if v.secret})
+        return Result(
+            summary=dict(result.summary.resource_changes or {}),
+            outputs={k: v.value for k, v in result.outputs.items()},
+            secret_outputs={k for k, v in result.outputs.items() if v.secret},
+        )
 
     def destroy(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
         result = self._run("destroy", on_event)
@@ -251,13 +294,15 @@ class Engine:
         except KeyboardInterrupt:
             self._cancel(stack)
             raise
-        except Exception as error:  # noqa: BLE001 - translated for the user
+        except Exception as error:
             raise translate(error, self.settings) from error
         return Result(summary=dict(result.summary.resource_changes or {}))
 
     def outputs(self) -> Result:
         try:
             values = self.stack().outputs()
-        except Exception as error:  # noqa: BLE001 - translated for the user
+        except Exception as error:
             raise translate(error, self.settings) from error
-        return Result(outputs={k: v.value for k, v in values.items()}, secret_outputs={k for k, v in values.items() if v.secret})
+        return Result(
+            outputs={k: v.value for k, v in values.items()}, secret_outputs={k for k, v in values.items() if v.secret}
+        )

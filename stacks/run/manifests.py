@@ -16,8 +16,19 @@ from .recorder import SECRET
 
 PLACEHOLDER = "REPLACE-ME"
 # Apply order: namespaces and storage first, workloads last.
-ORDER = ("Namespace", "Secret", "PersistentVolumeClaim", "Service", "DaemonSet", "Deployment", "LeaderWorkerSet",
-         "PodDisruptionBudget", "NetworkPolicy", "ScaledObject", "ServiceMonitor")
+ORDER = (
+    "Namespace",
+    "Secret",
+    "PersistentVolumeClaim",
+    "Service",
+    "DaemonSet",
+    "Deployment",
+    "LeaderWorkerSet",
+    "PodDisruptionBudget",
+    "NetworkPolicy",
+    "ScaledObject",
+    "ServiceMonitor",
+)
 NOT_OBJECTS = ("kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigFile")
 
 
@@ -66,7 +77,12 @@ def write(resources: list[dict[str, Any]], directory: str) -> Manifests:
     import yaml
 
     objects, others = kubernetes_objects(resources)
-    objects.sort(key=lambda r: (ORDER.index(r["inputs"].get("kind")) if r["inputs"].get("kind") in ORDER else len(ORDER), r["name"]))
+    objects.sort(
+        key=lambda r: (
+            ORDER.index(r["inputs"].get("kind")) if r["inputs"].get("kind") in ORDER else len(ORDER),
+            r["name"],
+        )
+    )
     os.makedirs(directory, exist_ok=True)
     result = Manifests()
     for index, resource in enumerate(objects, start=1):
@@ -75,13 +91,18 @@ def write(resources: list[dict[str, Any]], directory: str) -> Manifests:
         filename = os.path.join(directory, f"{index:02d}-{kind}-{re.sub(r'[^a-z0-9-]', '-', resource['name'])}.yaml")
         header = f"# {resource['type']} {resource['name']}, written by `deploy plan --manifests`.\n"
         if has_secret:
-            header += f"# Replace every {PLACEHOLDER} before applying; deepseek-deploy never writes secret values to files.\n"
+            header += (
+                f"# Replace every {PLACEHOLDER} before applying; deepseek-deploy never writes secret values to files.\n"
+            )
             result.secrets.append(filename)
         with open(filename, "w", encoding="utf-8") as handle:
             handle.write(header + yaml.safe_dump(body, sort_keys=False, default_flow_style=False))
         result.files.append(filename)
     for resource in others:
         inputs = resource["inputs"]
-        what = inputs.get("file") or f"helm chart {inputs.get('chart')} {inputs.get('version', '(unpinned)')} from {inputs.get('repositoryOpts', {}).get('repo', '?')}"
+        what = (
+            inputs.get("file")
+            or f"helm chart {inputs.get('chart')} {inputs.get('version', '(unpinned)')} from {inputs.get('repositoryOpts', {}).get('repo', '?')}"
+        )
         result.not_written.append(f"{resource['name']}: {what}")
     return result

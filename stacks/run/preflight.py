@@ -15,7 +15,10 @@ def aws_credentials(profile: Optional[str]) -> None:
     try:
         credentials = boto3.session.Session(profile_name=profile).get_credentials()
     except botocore.exceptions.ProfileNotFound:
-        raise EngineError(f"AWS profile '{profile}' is not configured (~/.aws/config); check --aws-profile / AWS_PROFILE", MISSING_PREREQUISITE) from None
+        raise EngineError(
+            f"AWS profile '{profile}' is not configured (~/.aws/config); check --aws-profile / AWS_PROFILE",
+            MISSING_PREREQUISITE,
+        ) from None
     if credentials is None:
         raise EngineError(
             "no AWS credentials found: set AWS_PROFILE, run `aws sso login` or `aws configure`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
@@ -31,7 +34,10 @@ def kubeconfig(spec: Any) -> None:
 
     path = kubeconfig_path(spec)
     if not os.path.isfile(path):
-        raise EngineError(f"kubeconfig {path} not found: set cluster.kubeconfig (or KUBECONFIG), or use cluster.create: eks", MISSING_PREREQUISITE)
+        raise EngineError(
+            f"kubeconfig {path} not found: set cluster.kubeconfig (or KUBECONFIG), or use cluster.create: eks",
+            MISSING_PREREQUISITE,
+        )
 
 
 def check(spec: Any, aws_profile: Optional[str]) -> None:

@@ -7,8 +7,9 @@ as `${<resource>.<attribute>}` (the account as `${account_id}`), and secrets as 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from ..spec.models import BaseSpec
 
@@ -37,7 +38,10 @@ def _nested_computed(type_token: str, name: str, state: dict[str, Any]) -> None:
     """Computed values inside objects, for the few types whose nested outputs the program reads."""
     if type_token == "aws:eks/cluster:Cluster":
         state["certificateAuthority"] = {"data": f"${{{name}.certificateAuthority.data}}"}
-        state["vpcConfig"] = {**state.get("vpcConfig", {}), "clusterSecurityGroupId": f"${{{name}.vpcConfig.clusterSecurityGroupId}}"}
+        state["vpcConfig"] = {
+            **state.get("vpcConfig", {}),
+            "clusterSecurityGroupId": f"${{{name}.vpcConfig.clusterSecurityGroupId}}",
+        }
 
 
 def computed_attributes(type_token: str) -> tuple[str, ...]:
@@ -67,8 +71,14 @@ class PlanResult:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "stack": self.stack, "mode": self.mode, "model": self.model, "resources": self.resources,
-            "planner": self.planner, "cost": self.cost, "outputs": self.outputs, "notes": self.notes,
+            "stack": self.stack,
+            "mode": self.mode,
+            "model": self.model,
+            "resources": self.resources,
+            "planner": self.planner,
+            "cost": self.cost,
+            "outputs": self.outputs,
+            "notes": self.notes,
         }
 
 
@@ -118,7 +128,12 @@ def _mocks(region: str):
 
         def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
             if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-                return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/plan", "userId": "plan", "id": ACCOUNT}, []
+                return {
+                    "accountId": ACCOUNT,
+                    "arn": f"arn:aws:iam::{ACCOUNT}:user/plan",
+                    "userId": "plan",
+                    "id": ACCOUNT,
+                }, []
             if args.token == "aws:index/getRegion:getRegion":
                 return {"name": region, "region": region, "id": region}, []
             if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
@@ -151,7 +166,9 @@ def _monitor(mocks):
             if request.type != "pulumi:pulumi:Stack":
                 self.names[response.urn] = request.name
                 inputs = rpc.deserialize_properties(request.object)  # exactly what the provider would receive
-                self.records.append({"type": request.type, "name": request.name, "parent_urn": request.parent, "inputs": inputs})
+                self.records.append(
+                    {"type": request.type, "name": request.name, "parent_urn": request.parent, "inputs": inputs}
+                )
             return response
 
     return RecordingMonitor(mocks)
@@ -163,7 +180,9 @@ class Recording:
     value: Any
 
 
-def record(program: Callable[[], Any], *, project: str = "deepseek-deploy", stack: str = "dev", region: str = "us-east-1") -> Recording:
+def record(
+    program: Callable[[], Any], *, project: str = "deepseek-deploy", stack: str = "dev", region: str = "us-east-1"
+) -> Recording:
     """Run `program` under the mock runtime; every resource it registers, sorted, and its return value (resolved)."""
     import pulumi
     from pulumi.runtime import mocks, settings
@@ -182,7 +201,12 @@ def record(program: Callable[[], Any], *, project: str = "deepseek-deploy", stac
     finally:
         settings.SETTINGS.outputs.clear()
     resources = [
-        {"type": r["type"], "name": r["name"], "parent": monitor.names.get(r["parent_urn"]), "inputs": _clean(r["inputs"])}
+        {
+            "type": r["type"],
+            "name": r["name"],
+            "parent": monitor.names.get(r["parent_urn"]),
+            "inputs": _clean(r["inputs"]),
+        }
         for r in monitor.records
     ]
     # Registration order depends on the event loop; components first, then children, by name.
@@ -211,7 +235,9 @@ def run_program(spec: BaseSpec, stack: str = "dev", base_dir: Optional[str] = No
     outputs = dict(recording.value or {})
     for key in _secret_outputs(raw):
         outputs[key] = _mask(outputs.get(key))
-    return PlanResult(stack=stack, mode=spec.mode, model=spec.model, resources=recording.resources, notes=notes, outputs=outputs)
+    return PlanResult(
+        stack=stack, mode=spec.mode, model=spec.model, resources=recording.resources, notes=notes, outputs=outputs
+    )
 
 
 def _secret_outputs(outputs: dict[str, Any]) -> list[str]:
@@ -219,4 +245,6 @@ def _secret_outputs(outputs: dict[str, Any]) -> list[str]:
     import pulumi
     from pulumi.runtime.sync_await import _sync_await
 
-    return [key for key, value in outputs.items() if isinstance(value, pulumi.Output) and _sync_await(value.is_secret())]
+    return [
+        key for key, value in outputs.items() if isinstance(value, pulumi.Output) and _sync_await(value.is_secret())
+    ]

@@ -52,8 +52,17 @@ def project_files(spec: Any, spec_text: str, stack: str = "dev") -> dict[str, st
     environment = templates("project")
     version = metadata.version("deepseek-deploy")
     packages = [(package, metadata.version(package)) for package in PINNED]
-    context = {"spec": spec, "stack": stack, "project": f"deepseek-{spec.name}", "version": version, "packages": packages}
-    files = {path.format(stack=stack): environment.get_template(template).render(**context) for template, path in FILES.items()}
+    context = {
+        "spec": spec,
+        "stack": stack,
+        "project": f"deepseek-{spec.name}",
+        "version": version,
+        "packages": packages,
+    }
+    files = {
+        path.format(stack=stack): environment.get_template(template).render(**context)
+        for template, path in FILES.items()
+    }
     files["spec.yaml"] = spec_text
     return files
 

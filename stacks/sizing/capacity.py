@@ -92,7 +92,14 @@ class Fit:
 
 
 def fit_gpus(
-    model: catalog.Model, gpu_type: str, gpus_per_node: int, nodes: int = 1, *, label: str = "", quantization: str = "none", utilization: float = 0.90
+    model: catalog.Model,
+    gpu_type: str,
+    gpus_per_node: int,
+    nodes: int = 1,
+    *,
+    label: str = "",
+    quantization: str = "none",
+    utilization: float = 0.90,
 ) -> Fit:
     """How `model` fits on `nodes` nodes of `gpus_per_node` x `gpu_type` (TP inside a node, PP across nodes)."""
     gpu = catalog.gpu(gpu_type)
@@ -113,15 +120,26 @@ def fit_gpus(
     return Fit(label or f"{gpus_per_node} x {gpu_type}", nodes, gpus_per_node, tp, weights, kv_total, max_tokens)
 
 
-def fit_on(model: catalog.Model, instance_type: str, nodes: int = 1, *, quantization: str = "none", utilization: float = 0.90) -> Fit:
+def fit_on(
+    model: catalog.Model, instance_type: str, nodes: int = 1, *, quantization: str = "none", utilization: float = 0.90
+) -> Fit:
     """How `model` fits on `nodes` instances of `instance_type`."""
     spec = catalog.instance(instance_type)
     if spec is None:
         raise KeyError(instance_type)
-    return fit_gpus(model, spec.gpu, spec.gpus, nodes, label=instance_type, quantization=quantization, utilization=utilization)
+    return fit_gpus(
+        model, spec.gpu, spec.gpus, nodes, label=instance_type, quantization=quantization, utilization=utilization
+    )
 
 
-def nodes_needed(model: catalog.Model, instance_type: str, *, quantization: str = "none", utilization: float = 0.90, max_nodes: int = 4) -> int | None:
+def nodes_needed(
+    model: catalog.Model,
+    instance_type: str,
+    *,
+    quantization: str = "none",
+    utilization: float = 0.90,
+    max_nodes: int = 4,
+) -> int | None:
     """Fewest nodes of `instance_type` one replica needs, or None if even `max_nodes` is too few."""
     for nodes in range(1, max_nodes + 1):
         if fit_on(model, instance_type, nodes, quantization=quantization, utilization=utilization).fits:

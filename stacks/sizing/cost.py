@@ -34,27 +34,44 @@ def estimate(spec: BaseSpec, usage: Usage = Usage()) -> dict[str, Any]:
         if price:
             tokens_in = usage.requests_per_day * usage.input_tokens * DAYS_PER_MONTH / 1e6
             tokens_out = usage.requests_per_day * usage.output_tokens * DAYS_PER_MONTH / 1e6
-            breakdown = {"input_tokens": round(tokens_in * price.input_per_1m, 2), "output_tokens": round(tokens_out * price.output_per_1m, 2)}
-            result.update(monthly_usd=round(sum(breakdown.values()), 2), breakdown=breakdown, basis="per token", sources=[_source(price.source)])
+            breakdown = {
+                "input_tokens": round(tokens_in * price.input_per_1m, 2),
+                "output_tokens": round(tokens_out * price.output_per_1m, 2),
+            }
+            result.update(
+                monthly_usd=round(sum(breakdown.values()), 2),
+                breakdown=breakdown,
+                basis="per token",
+                sources=[_source(price.source)],
+            )
     elif isinstance(spec, MarketplaceSpec):
         instance_type = spec.endpoint.instance_type or model.offer("marketplace").default_instance
         hourly = catalog.load().sagemaker_prices.get(instance_type)
         count = spec.endpoint.instance_count
         result["basis"] = f"{count} x {instance_type}, always on"
         if hourly:
-            result.update(monthly_usd=round(hourly.usd_hour * count * HOURS_PER_MONTH, 2),
-                          breakdown={"instances": round(hourly.usd_hour * count * HOURS_PER_MONTH, 2)}, sources=[_source(hourly.source)])
+            result.update(
+                monthly_usd=round(hourly.usd_hour * count * HOURS_PER_MONTH, 2),
+                breakdown={"instances": round(hourly.usd_hour * count * HOURS_PER_MONTH, 2)},
+                sources=[_source(hourly.source)],
+            )
         else:
             result["unknown"] = f"the catalog has no SageMaker price for {instance_type}"
     elif isinstance(spec, CustomImportSpec):
         offer = model.offer("custom-import")
         price = catalog.load().custom_import_price
-        result["basis"] = f"{offer.cmus or '?'} custom model units per copy, billed in {price.billing_window_minutes}-minute windows while active"
+        result["basis"] = (
+            f"{offer.cmus or '?'} custom model units per copy, billed in {price.billing_window_minutes}-minute windows while active"
+        )
         if offer.cmus:
             minutes = usage.active_hours_per_day * 60 * DAYS_PER_MONTH
             windows = math.ceil(minutes / price.billing_window_minutes)
             amount = offer.cmus * price.usd_per_cmu_minute * windows * price.billing_window_minutes
-            result.update(monthly_usd=round(amount, 2), breakdown={"model_units": round(amount, 2)}, sources=[_source(price.source)])
+            result.update(
+                monthly_usd=round(amount, 2),
+                breakdown={"model_units": round(amount, 2)},
+                sources=[_source(price.source)],
+            )
         else:
             result["unknown"] = f"the catalog does not know how many custom model units {model.id} takes"
     elif isinstance(spec, SelfHostedSpec):
@@ -72,8 +89,12 @@ def estimate(spec: BaseSpec, usage: Usage = Usage()) -> dict[str, Any]:
             result["unknown"] = f"the catalog has no EC2 price for {plan.instance_type}"
         else:
             gpu_nodes = round(instance.ec2_usd_hour * nodes * HOURS_PER_MONTH, 2)
-            result.update(monthly_usd=gpu_nodes, breakdown={"gpu_nodes": gpu_nodes}, sources=[_source(instance.price_source)],
-                          basis=f"{nodes} x {plan.instance_type} on-demand, always on; EKS control plane, system nodes and storage not included")
+            result.update(
+                monthly_usd=gpu_nodes,
+                breakdown={"gpu_nodes": gpu_nodes},
+                sources=[_source(instance.price_source)],
+                basis=f"{nodes} x {plan.instance_type} on-demand, always on; EKS control plane, system nodes and storage not included",
+            )
     return result
 
 

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from .. import catalog
-from . import capacity
 from ..spec.models import SelfHostedSpec
+from . import capacity
 
 GPU_COUNTS = (1, 2, 4, 8)
 MAX_NODES_PER_REPLICA = 4
@@ -80,7 +80,9 @@ def _alternatives(model: catalog.Model, quantization: str, utilization: float) -
     return ", ".join(fit.describe() for fit in fits[:5]) or "none of the catalog's instance types"
 
 
-def _created_cluster_hardware(spec: SelfHostedSpec, model: catalog.Model, quant: str, util: float) -> tuple[str, capacity.Fit]:
+def _created_cluster_hardware(
+    spec: SelfHostedSpec, model: catalog.Model, quant: str, util: float
+) -> tuple[str, capacity.Fit]:
     cluster = spec.cluster
     max_nodes = cluster.nodes.max
     name = cluster.node_instance_type
@@ -92,21 +94,32 @@ def _created_cluster_hardware(spec: SelfHostedSpec, model: catalog.Model, quant:
         else:
             fits = capacity.instances_that_fit(model, quantization=quant, utilization=util, max_nodes=max_nodes)
             if not fits:
-                raise PlanError(("cluster", "nodes", "max"), f"no instance type fits {model.id} within nodes.max {max_nodes}; hardware that fits: {_alternatives(model, quant, util)}")
+                raise PlanError(
+                    ("cluster", "nodes", "max"),
+                    f"no instance type fits {model.id} within nodes.max {max_nodes}; hardware that fits: {_alternatives(model, quant, util)}",
+                )
             name = fits[0].instance
     if name.startswith("ml."):
         raise PlanError(path, f"'{name}' is a SageMaker name; EKS nodes use EC2 names such as '{name[3:]}'")
     instance = catalog.instance(name)
     if instance is None:
-        raise PlanError(path, f"'{name}' is not a GPU instance type the catalog knows{catalog.did_you_mean(name, list(catalog.load().instances))}")
+        raise PlanError(
+            path,
+            f"'{name}' is not a GPU instance type the catalog knows{catalog.did_you_mean(name, list(catalog.load().instances))}",
+        )
     if not capacity.runs_on(model, instance.gpu, quant):
         native = ", ".join(n for n, g in catalog.load().gpus.items() if g.fp8)
-        raise PlanError(path, f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {instance.gpu} has none")
+        raise PlanError(
+            path,
+            f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {instance.gpu} has none",
+        )
     weights = f"{capacity.weights_gib(model, quant):.0f} GiB of weights"
     nodes = capacity.nodes_needed(model, name, quantization=quant, utilization=util, max_nodes=max_nodes)
     if nodes is None:
         # Dense models should not be cut into many pipeline stages; MoE models may span a few nodes.
-        needed = capacity.nodes_needed(model, name, quantization=quant, utilization=util, max_nodes=MAX_NODES_PER_REPLICA if model.mla else 2)
+        needed = capacity.nodes_needed(
+            model, name, quantization=quant, utilization=util, max_nodes=MAX_NODES_PER_REPLICA if model.mla else 2
+        )
         if needed is not None:
             fewer = capacity.instances_that_fit(model, quantization=quant, utilization=util, max_nodes=max_nodes)
             raise PlanError(
@@ -115,9 +128,15 @@ def _created_cluster_hardware(spec: SelfHostedSpec, model: catalog.Model, quant:
                 f"set nodes.min and nodes.max to at least {needed}, or choose hardware that fits on fewer nodes: "
                 f"{', '.join(f.describe() for f in fewer[:5]) or 'none'}",
             )
-        raise PlanError(path, f"{name} is too small for {model.id} ({weights}). Hardware that fits: {_alternatives(model, quant, util)}")
+        raise PlanError(
+            path,
+            f"{name} is too small for {model.id} ({weights}). Hardware that fits: {_alternatives(model, quant, util)}",
+        )
     if spec.serving.gpu.type is not None and spec.serving.gpu.type != instance.gpu:
-        raise PlanError(("serving", "gpu", "type"), f"{name} has {instance.gpu} GPUs, not {spec.serving.gpu.type}; on a created cluster the GPU follows node_instance_type, so remove gpu.type")
+        raise PlanError(
+            ("serving", "gpu", "type"),
+            f"{name} has {instance.gpu} GPUs, not {spec.serving.gpu.type}; on a created cluster the GPU follows node_instance_type, so remove gpu.type",
+        )
     return name, capacity.fit_on(model, name, nodes, quantization=quant, utilization=util)
 
 
@@ -125,7 +144,10 @@ def _existing_cluster_hardware(spec: SelfHostedSpec, model: catalog.Model, quant
     gpu_type = spec.serving.gpu.type or catalog.instance(model.offer("self-hosted").default_instance).gpu
     if not capacity.runs_on(model, gpu_type, quant):
         native = ", ".join(n for n, g in catalog.load().gpus.items() if g.fp8)
-        raise PlanError(("serving", "gpu", "type"), f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {gpu_type} has none")
+        raise PlanError(
+            ("serving", "gpu", "type"),
+            f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {gpu_type} has none",
+        )
     count = spec.serving.gpu.count
     counts = GPU_COUNTS if count == "auto" else (count,)
     max_nodes = MAX_NODES_PER_REPLICA if model.mla is not None else 1
@@ -147,15 +169,27 @@ def _parallelism(spec: SelfHostedSpec, model: catalog.Model, fit: capacity.Fit) 
     if serving.tensor_parallel != "auto":
         tp = serving.tensor_parallel
         if tp > fit.gpus_per_node:
-            raise PlanError(("serving", "tensor_parallel"), f"tensor_parallel {tp} is more than the {fit.gpus_per_node} GPUs of a node; use at most {fit.gpus_per_node} (pipeline_parallel spans nodes)")
+            raise PlanError(
+                ("serving", "tensor_parallel"),
+                f"tensor_parallel {tp} is more than the {fit.gpus_per_node} GPUs of a node; use at most {fit.gpus_per_node} (pipeline_parallel spans nodes)",
+            )
         if model.attention_heads % tp:
             good = [n for n in GPU_COUNTS if model.attention_heads % n == 0 and n <= fit.gpus_per_node]
-            raise PlanError(("serving", "tensor_parallel"), f"{model.id} has {model.attention_heads} attention heads, which {tp} does not divide; use {' or '.join(map(str, good))}")
+            raise PlanError(
+                ("serving", "tensor_parallel"),
+                f"{model.id} has {model.attention_heads} attention heads, which {tp} does not divide; use {' or '.join(map(str, good))}",
+            )
         if tp < fit.tensor_parallel and not capacity.fit_gpus(model, fit_gpu(fit), tp, pp).fits:
-            raise PlanError(("serving", "tensor_parallel"), f"{model.id} does not fit on {tp} GPU(s) per node; use {fit.tensor_parallel} or auto")
+            raise PlanError(
+                ("serving", "tensor_parallel"),
+                f"{model.id} does not fit on {tp} GPU(s) per node; use {fit.tensor_parallel} or auto",
+            )
     if serving.pipeline_parallel != "auto":
         if serving.pipeline_parallel < pp:
-            raise PlanError(("serving", "pipeline_parallel"), f"{model.id} needs {pp} nodes per replica here; pipeline_parallel {serving.pipeline_parallel} is too few (use auto)")
+            raise PlanError(
+                ("serving", "pipeline_parallel"),
+                f"{model.id} needs {pp} nodes per replica here; pipeline_parallel {serving.pipeline_parallel} is too few (use auto)",
+            )
         pp = serving.pipeline_parallel
     return tp, pp
 
@@ -189,16 +223,25 @@ def plan_serving(spec: SelfHostedSpec) -> ServingPlan:
     else:
         max_model_len = serving.max_model_len
         if max_model_len > model.context_length:
-            raise PlanError(("serving", "max_model_len"), f"{model.id} has a {model.context_length}-token context; max_model_len can be at most that")
+            raise PlanError(
+                ("serving", "max_model_len"),
+                f"{model.id} has a {model.context_length}-token context; max_model_len can be at most that",
+            )
         if max_model_len > final.max_tokens:
-            raise PlanError(("serving", "max_model_len"), f"the KV cache left on {final.describe()} holds {final.max_tokens} tokens; max_model_len can be at most {largest} (or use auto)")
+            raise PlanError(
+                ("serving", "max_model_len"),
+                f"the KV cache left on {final.describe()} holds {final.max_tokens} tokens; max_model_len can be at most {largest} (or use auto)",
+            )
 
     weights = final.weights_gib
     cache_needed = math.ceil(weights * 1.1 + 10)
     if "size_gi" in serving.weights_cache.model_fields_set:
         weights_cache = serving.weights_cache.size_gi
         if weights_cache < cache_needed:
-            raise PlanError(("serving", "weights_cache", "size_gi"), f"{model.id}'s weights take {weights:.0f} GiB; the weights cache needs at least {cache_needed} GiB")
+            raise PlanError(
+                ("serving", "weights_cache", "size_gi"),
+                f"{model.id}'s weights take {weights:.0f} GiB; the weights cache needs at least {cache_needed} GiB",
+            )
     else:
         weights_cache = max(serving.weights_cache.size_gi, math.ceil(cache_needed / 50) * 50)
 
@@ -206,18 +249,40 @@ def plan_serving(spec: SelfHostedSpec) -> ServingPlan:
     startup = math.ceil(weights / pp / DOWNLOAD_GIB_PER_S + weights / pp / LOAD_GIB_PER_S + WARMUP_S)
     node_disk = math.ceil((100 + IMAGE_GIB + weights / pp * 1.1) / 50) * 50
     if instance_type is None:
-        notes.append(f"existing cluster: pods ask for {tp} x {gpu_type}, {cpu} CPUs and {memory_gi} GiB; its GPU nodes must have that free")
+        notes.append(
+            f"existing cluster: pods ask for {tp} x {gpu_type}, {cpu} CPUs and {memory_gi} GiB; its GPU nodes must have that free"
+        )
     if (serving.autoscaling.max if serving.autoscaling else serving.replicas) > 1:
-        notes.append("more than one replica shares the weights cache: its storage class must support ReadWriteMany (e.g. EFS), or each replica downloads the weights")
+        notes.append(
+            "more than one replica shares the weights cache: its storage class must support ReadWriteMany (e.g. EFS), or each replica downloads the weights"
+        )
     return ServingPlan(
-        model=model.id, hf_repo=model.hf_repo, image=serving.image or catalog.load().vllm.image, instance_type=instance_type,
-        gpu_type=gpu_type, gpus_per_node=tp, nodes_per_replica=pp, gpus_per_replica=tp * pp, tensor_parallel=tp,
-        pipeline_parallel=pp, max_model_len=max_model_len, max_tokens_in_cache=final.max_tokens, weights_gib=weights,
-        kv_cache_gib=final.kv_cache_gib, kv_bytes_per_token=capacity.kv_bytes_per_token(model), gpu_memory_utilization=util,
-        quantization=quant, dtype=capacity.weight_dtype(model, quant),
+        model=model.id,
+        hf_repo=model.hf_repo,
+        image=serving.image or catalog.load().vllm.image,
+        instance_type=instance_type,
+        gpu_type=gpu_type,
+        gpus_per_node=tp,
+        nodes_per_replica=pp,
+        gpus_per_replica=tp * pp,
+        tensor_parallel=tp,
+        pipeline_parallel=pp,
+        max_model_len=max_model_len,
+        max_tokens_in_cache=final.max_tokens,
+        weights_gib=weights,
+        kv_cache_gib=final.kv_cache_gib,
+        kv_bytes_per_token=capacity.kv_bytes_per_token(model),
+        gpu_memory_utilization=util,
+        quantization=quant,
+        dtype=capacity.weight_dtype(model, quant),
         reasoning_parser=catalog.load().vllm.reasoning_parser if model.reasoning else None,
-        cpu=cpu, memory_gi=memory_gi, shm_gi=shm_gi, startup_seconds=startup, node_disk_gib=node_disk,
-        weights_cache_gi=weights_cache, notes=tuple(notes),
+        cpu=cpu,
+        memory_gi=memory_gi,
+        shm_gi=shm_gi,
+        startup_seconds=startup,
+        node_disk_gib=node_disk,
+        weights_cache_gi=weights_cache,
+        notes=tuple(notes),
     )
 
 

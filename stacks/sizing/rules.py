@@ -8,12 +8,13 @@ could not confirm) are shown and let it go on.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal
+from typing import Literal
 
 from .. import catalog
-from . import capacity
 from ..spec.models import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
+from . import capacity
 
 Severity = Literal["error", "warning"]
 
@@ -54,7 +55,10 @@ def region_offers_model(spec: BaseSpec) -> Iterable[Problem]:
             "warning",
         )
     else:
-        yield Problem(("region",), f"{model.id} in mode {spec.mode} is not offered in {spec.region}; regions that offer it: {where}")
+        yield Problem(
+            ("region",),
+            f"{model.id} in mode {spec.mode} is not offered in {spec.region}; regions that offer it: {where}",
+        )
 
 
 def serverless_profile(spec: BaseSpec) -> Iterable[Problem]:
@@ -110,8 +114,12 @@ def guardrail_has_a_policy(spec: BaseSpec) -> Iterable[Problem]:
         )
 
 
-def _fit_alternatives(model: catalog.Model, candidates: list[str] | None, quantization: str, utilization: float, max_nodes: int) -> str:
-    fits = capacity.instances_that_fit(model, candidates, quantization=quantization, utilization=utilization, max_nodes=max_nodes)
+def _fit_alternatives(
+    model: catalog.Model, candidates: list[str] | None, quantization: str, utilization: float, max_nodes: int
+) -> str:
+    fits = capacity.instances_that_fit(
+        model, candidates, quantization=quantization, utilization=utilization, max_nodes=max_nodes
+    )
     if not fits:
         return "none of the catalog's instance types"
     return ", ".join(fit.describe() for fit in fits[:5])
@@ -132,7 +140,10 @@ def marketplace_instance(spec: BaseSpec) -> Iterable[Problem]:
         return
     if catalog.instance(name) is None:
         hint = catalog.did_you_mean(name, offered + [f"ml.{n}" for n in catalog.load().instances])
-        yield Problem(path, f"'{name}' is not a GPU instance type the catalog knows{hint} Offered for {model.id}: {', '.join(offered)}")
+        yield Problem(
+            path,
+            f"'{name}' is not a GPU instance type the catalog knows{hint} Offered for {model.id}: {', '.join(offered)}",
+        )
         return
     fit = capacity.fit_on(model, name)
     if not fit.fits:
@@ -194,11 +205,23 @@ def eks_version(spec: BaseSpec) -> Iterable[Problem]:
     path = ("cluster", "kubernetes_version")
     if support is None:
         known = ", ".join(facts.eks_versions)
-        yield Problem(path, f"the catalog does not know EKS version {version} (known: {known}); `deploy up` fails if EKS does not offer it", "warning")
+        yield Problem(
+            path,
+            f"the catalog does not know EKS version {version} (known: {known}); `deploy up` fails if EKS does not offer it",
+            "warning",
+        )
     elif support == "extended":
-        yield Problem(path, f"EKS {version} is in extended support, which AWS charges extra for; {facts.default_version} is in standard support", "warning")
+        yield Problem(
+            path,
+            f"EKS {version} is in extended support, which AWS charges extra for; {facts.default_version} is in standard support",
+            "warning",
+        )
     if not spec.cluster.endpoint_public_cidrs:
-        yield Problem(("cluster",), "endpoint_public_cidrs is empty, so the cluster API is private: run `deploy up` from inside the VPC, or list your network's CIDRs", "warning")
+        yield Problem(
+            ("cluster",),
+            "endpoint_public_cidrs is empty, so the cluster API is private: run `deploy up` from inside the VPC, or list your network's CIDRs",
+            "warning",
+        )
 
 
 def self_hosted_plan(spec: BaseSpec) -> Iterable[Problem]:
@@ -223,9 +246,15 @@ def custom_import_weights(spec: BaseSpec, base_dir: str | None = None) -> Iterab
     if base_dir and not os.path.isabs(path):
         path = os.path.join(base_dir, path)
     if not os.path.isdir(path):
-        yield Problem(("weights", "source"), f"local weights directory '{source}' does not exist (paths are relative to the spec file)")
+        yield Problem(
+            ("weights", "source"),
+            f"local weights directory '{source}' does not exist (paths are relative to the spec file)",
+        )
     elif not os.path.isfile(os.path.join(path, "config.json")):
-        yield Problem(("weights", "source"), f"'{source}' has no config.json; give a Hugging Face model directory (config.json, tokenizer, *.safetensors)")
+        yield Problem(
+            ("weights", "source"),
+            f"'{source}' has no config.json; give a Hugging Face model directory (config.json, tokenizer, *.safetensors)",
+        )
 
 
 RULES: tuple[Callable[[BaseSpec], Iterable[Problem]], ...] = (

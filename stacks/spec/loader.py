@@ -34,7 +34,13 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.column}: {prefix}{self.message}"
 
     def as_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message, "severity": self.severity}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "severity": self.severity,
+        }
 
 
 class SpecError(Exception):
@@ -110,19 +116,34 @@ def _message_for(error: dict[str, Any], cls: type[BaseModel], path: tuple) -> tu
         return f"{name}: expected {EXPECTED[kind]}, got {_kind(value)} {value!r}", False
     if kind == "list_type":
         return f"{name}: expected a list (- item), got {_kind(value)}", False
-    return f"{name}: {error['msg']} (got {_kind(value)} {value!r})" if value is not None else f"{name}: {error['msg']}", False
+    return (
+        f"{name}: {error['msg']} (got {_kind(value)} {value!r})" if value is not None else f"{name}: {error['msg']}",
+        False,
+    )
 
 
 EXPECTED = {
-    "bool_parsing": "true or false", "bool_type": "true or false",
-    "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
-    "float_parsing": "a number", "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
     "string_type": "text (quote it if YAML reads it as something else)",
 }
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number", type(None): "nothing"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
 
 
 def _diagnostics_from(error: ValidationError, cls: type[BaseModel], file: str, source: SourceMap) -> list[Diagnostic]:
@@ -146,7 +167,13 @@ def _diagnostics_from(error: ValidationError, cls: type[BaseModel], file: str, s
 def _read(path: str) -> str:
     display = path
     if not os.path.exists(path):
-        raise SpecError([Diagnostic(display, 1, 1, "no such file; check the path, or write a starter spec with `deploy init -o FILE`")])
+        raise SpecError(
+            [
+                Diagnostic(
+                    display, 1, 1, "no such file; check the path, or write a starter spec with `deploy init -o FILE`"
+                )
+            ]
+        )
     if os.path.isdir(path):
         raise SpecError([Diagnostic(display, 1, 1, "is a directory; give the path of a spec file (*.yaml)")])
     try:
@@ -171,9 +198,20 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
         raise SpecError([Diagnostic(file, error.position.line, error.position.column, error.message)]) from None
 
     if data is None:
-        raise SpecError([Diagnostic(file, 1, 1, "the spec is empty; it needs at least name, model, mode and region (`deploy init` writes a starter)")])
+        raise SpecError(
+            [
+                Diagnostic(
+                    file,
+                    1,
+                    1,
+                    "the spec is empty; it needs at least name, model, mode and region (`deploy init` writes a starter)",
+                )
+            ]
+        )
     if not isinstance(data, dict):
-        raise SpecError([Diagnostic(file, 1, 1, f"the spec must be a mapping of keys (name: ..., model: ...), not {_kind(data)}")])
+        raise SpecError(
+            [Diagnostic(file, 1, 1, f"the spec must be a mapping of keys (name: ..., model: ...), not {_kind(data)}")]
+        )
 
     mode = data.get("mode")
     if "mode" not in data:
@@ -181,7 +219,16 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
     if mode not in SPEC_CLASSES:
         position = source.locate(("mode",))
         hint = catalog.did_you_mean(str(mode), list(MODES))
-        raise SpecError([Diagnostic(file, position.line, position.column, f"mode: '{mode}' is not a mode{hint} Modes: {', '.join(MODES)}")])
+        raise SpecError(
+            [
+                Diagnostic(
+                    file,
+                    position.line,
+                    position.column,
+                    f"mode: '{mode}' is not a mode{hint} Modes: {', '.join(MODES)}",
+                )
+            ]
+        )
 
     cls = SPEC_CLASSES[mode]
     diagnostics: list[Diagnostic] = []
@@ -191,8 +238,12 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
             position = source.locate((section,), prefer_key=True)
             owners = [m for m, sections in MODE_SECTIONS.items() if section in sections]
             diagnostics.append(
-                Diagnostic(file, position.line, position.column,
-                           f"'{section}' configures mode {' or '.join(owners)}, but this spec has mode {mode}; remove it or change the mode")
+                Diagnostic(
+                    file,
+                    position.line,
+                    position.column,
+                    f"'{section}' configures mode {' or '.join(owners)}, but this spec has mode {mode}; remove it or change the mode",
+                )
             )
 
     try:

@@ -25,17 +25,63 @@ Strength = Literal["none", "low", "medium", "high"]
 PiiAction = Literal["block", "anonymize"]
 # The entity types Bedrock Guardrails detect (botocore bedrock model, GuardrailPiiEntityType).
 PiiEntity = Literal[
-    "ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER",
-    "CA_SOCIAL_INSURANCE_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY",
-    "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL", "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-    "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE", "PIN",
-    "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER",
-    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER",
-    "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER",
-    "US_SOCIAL_SECURITY_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER",
+    "ADDRESS",
+    "AGE",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "CA_HEALTH_NUMBER",
+    "CA_SOCIAL_INSURANCE_NUMBER",
+    "CREDIT_DEBIT_CARD_CVV",
+    "CREDIT_DEBIT_CARD_EXPIRY",
+    "CREDIT_DEBIT_CARD_NUMBER",
+    "DRIVER_ID",
+    "EMAIL",
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+    "IP_ADDRESS",
+    "LICENSE_PLATE",
+    "MAC_ADDRESS",
+    "NAME",
+    "PASSWORD",
+    "PHONE",
+    "PIN",
+    "SWIFT_CODE",
+    "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+    "UK_NATIONAL_INSURANCE_NUMBER",
+    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+    "URL",
+    "USERNAME",
+    "US_BANK_ACCOUNT_NUMBER",
+    "US_BANK_ROUTING_NUMBER",
+    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+    "US_PASSPORT_NUMBER",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "VEHICLE_IDENTIFICATION_NUMBER",
 ]
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 IAM_PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
@@ -100,37 +146,60 @@ class ContentFilters(Section):
     violence: Strength = Field("medium", description="Strength of the violence filter.")
     misconduct: Strength = Field("medium", description="Strength of the misconduct filter (criminal activity, harm).")
     prompt_attack: Strength = Field(
-        "high", description="Strength of jailbreak/prompt-injection detection (applies to prompts only, as Bedrock requires)."
+        "high",
+        description="Strength of jailbreak/prompt-injection detection (applies to prompts only, as Bedrock requires).",
     )
 
 
 class DeniedTopic(Section):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[0-9a-zA-Z\-_ !?.]+$", description="Short topic name (letters, digits, space, - _ ! ? .).")
-    definition: str = Field(min_length=1, max_length=200, description="What the topic covers, in one sentence (at most 200 characters).")
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[0-9a-zA-Z\-_ !?.]+$",
+        description="Short topic name (letters, digits, space, - _ ! ? .).",
+    )
+    definition: str = Field(
+        min_length=1, max_length=200, description="What the topic covers, in one sentence (at most 200 characters)."
+    )
     examples: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=5, description="Up to 5 example prompts that belong to the topic."
     )
 
 
 class GuardrailSpec(Section):
-    enabled: bool = Field(True, description="Create a Bedrock Guardrail. Set `guardrail: false` as a shorthand to turn it off.")
-    content_filters: ContentFilters = Field(default_factory=ContentFilters, description="Content filter strengths: none | low | medium | high.")
-    denied_topics: list[DeniedTopic] = Field(default_factory=list, max_length=30, description="Topics the model must refuse (at most 30).")
+    enabled: bool = Field(
+        True, description="Create a Bedrock Guardrail. Set `guardrail: false` as a shorthand to turn it off."
+    )
+    content_filters: ContentFilters = Field(
+        default_factory=ContentFilters, description="Content filter strengths: none | low | medium | high."
+    )
+    denied_topics: list[DeniedTopic] = Field(
+        default_factory=list, max_length=30, description="Topics the model must refuse (at most 30)."
+    )
     blocked_words: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=10000, description="Exact words or phrases to block in prompts and answers."
     )
-    managed_word_lists: list[Literal["profanity"]] = Field(default_factory=list, description="AWS-managed word lists to block (profanity).")
+    managed_word_lists: list[Literal["profanity"]] = Field(
+        default_factory=list, description="AWS-managed word lists to block (profanity)."
+    )
     pii: dict[PiiEntity, PiiAction] = Field(
         default_factory=dict, description="PII entity type -> block | anonymize, e.g. {EMAIL: anonymize}."
     )
     blocked_input_message: str = Field(
-        "Sorry, I can't help with that.", min_length=1, max_length=500, description="Returned instead of the answer when a prompt is blocked."
+        "Sorry, I can't help with that.",
+        min_length=1,
+        max_length=500,
+        description="Returned instead of the answer when a prompt is blocked.",
     )
     blocked_output_message: str = Field(
-        "Sorry, I can't share that.", min_length=1, max_length=500, description="Returned instead of an answer that is blocked."
+        "Sorry, I can't share that.",
+        min_length=1,
+        max_length=500,
+        description="Returned instead of an answer that is blocked.",
     )
     enforce: bool = Field(
-        False, description="Deny (in IAM) every invocation that does not name this guardrail. Serverless and custom-import only."
+        False,
+        description="Deny (in IAM) every invocation that does not name this guardrail. Serverless and custom-import only.",
     )
 
     @field_validator("blocked_words")
@@ -155,9 +224,13 @@ class AccessSpec(Section):
 
 
 class AlarmsSpec(Section):
-    p99_latency_ms: int = Field(60000, gt=0, description="Alarm when p99 invocation latency exceeds this many milliseconds.")
+    p99_latency_ms: int = Field(
+        60000, gt=0, description="Alarm when p99 invocation latency exceeds this many milliseconds."
+    )
     error_rate_percent: float = Field(5, gt=0, le=100, description="Alarm when this percentage of invocations fail.")
-    email: Email | None = Field(None, description="Email address subscribed to the alarm topic (confirm the subscription email AWS sends).")
+    email: Email | None = Field(
+        None, description="Email address subscribed to the alarm topic (confirm the subscription email AWS sends)."
+    )
 
 
 class ObservabilitySpec(Section):
@@ -166,8 +239,14 @@ class ObservabilitySpec(Section):
         description="Bedrock model invocation logging to an encrypted, private S3 bucket and CloudWatch Logs. It is one setting per "
         "account and region: the deployment with `true` owns it; others in the same account and region say `shared`.",
     )
-    log_retention_days: int = Field(30, description="CloudWatch Logs retention in days (a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, ...).")
-    alarms: AlarmsSpec = Field(default_factory=AlarmsSpec, description="CloudWatch alarms on latency, errors and throttles, sent to an SNS topic.")
+    log_retention_days: int = Field(
+        30,
+        description="CloudWatch Logs retention in days (a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, ...).",
+    )
+    alarms: AlarmsSpec = Field(
+        default_factory=AlarmsSpec,
+        description="CloudWatch alarms on latency, errors and throttles, sent to an SNS topic.",
+    )
     dashboard: bool = Field(True, description="Create a CloudWatch dashboard for this deployment.")
 
     @field_validator("log_retention_days")
@@ -181,7 +260,9 @@ class ObservabilitySpec(Section):
 
 class BudgetSpec(Section):
     monthly_usd: float = Field(gt=0, description="Monthly AWS Budget for this deployment's cost tags, in US dollars.")
-    alert_emails: list[Email] = Field(default_factory=list, description="Emails alerted at 80% forecast and 100% actual spend.")
+    alert_emails: list[Email] = Field(
+        default_factory=list, description="Emails alerted at 80% forecast and 100% actual spend."
+    )
 
 
 class NetworkSpec(Section):
@@ -215,20 +296,30 @@ class ServerlessOptions(Section):
         description="Invoke through the geographic cross-region inference profile (us./eu./apac.). "
         "Default: on where the model has one; R1 is only offered that way.",
     )
-    cost_profile: bool = Field(True, description="Create an application inference profile that carries the tags, for cost allocation.")
+    cost_profile: bool = Field(
+        True, description="Create an application inference profile that carries the tags, for cost allocation."
+    )
 
 
 class EndpointAutoscaling(Section):
     min: int = Field(1, ge=1, description="Fewest instances.")
     max: int = Field(4, ge=1, description="Most instances.")
-    target_invocations_per_instance: int = Field(10, ge=1, description="Scale out above this many invocations per instance per minute.")
+    target_invocations_per_instance: int = Field(
+        10, ge=1, description="Scale out above this many invocations per instance per minute."
+    )
 
 
 class EndpointSpec(Section):
-    instance_type: str | None = Field(None, description="SageMaker instance type. Default: the catalog's choice for the model.")
+    instance_type: str | None = Field(
+        None, description="SageMaker instance type. Default: the catalog's choice for the model."
+    )
     instance_count: int = Field(1, ge=1, description="Instances to start with.")
-    autoscaling: EndpointAutoscaling | None = Field(None, description="Application Auto Scaling of the endpoint variant.")
-    accept_eula: bool = Field(False, description="Accept the model's licence terms, where the Marketplace offer requires it.")
+    autoscaling: EndpointAutoscaling | None = Field(
+        None, description="Application Auto Scaling of the endpoint variant."
+    )
+    accept_eula: bool = Field(
+        False, description="Accept the model's licence terms, where the Marketplace offer requires it."
+    )
     kms_key: KmsKey = "auto"
 
 
@@ -257,11 +348,20 @@ class ClusterNodes(Section):
 
 
 class ClusterSpec(Section):
-    kubeconfig: str | None = Field(None, description="Path to a kubeconfig for an existing cluster (any cloud or on-prem). Default: ~/.kube/config.")
+    kubeconfig: str | None = Field(
+        None,
+        description="Path to a kubeconfig for an existing cluster (any cloud or on-prem). Default: ~/.kube/config.",
+    )
     context: str | None = Field(None, description="The kubeconfig context to use. Default: the current context.")
     create: Literal["eks"] | None = Field(None, description="`eks` creates a GPU EKS cluster for this deployment.")
-    kubernetes_version: str = Field("1.35", pattern=r"^1\.\d{2}$", description="Kubernetes version of a created EKS cluster (default: the newest in EKS standard support the catalog confirms).")
-    node_instance_type: str | None = Field(None, description="GPU node instance type of a created cluster. Default: the planner's choice.")
+    kubernetes_version: str = Field(
+        "1.35",
+        pattern=r"^1\.\d{2}$",
+        description="Kubernetes version of a created EKS cluster (default: the newest in EKS standard support the catalog confirms).",
+    )
+    node_instance_type: str | None = Field(
+        None, description="GPU node instance type of a created cluster. Default: the planner's choice."
+    )
     nodes: ClusterNodes = Field(default_factory=ClusterNodes, description="GPU node group size of a created cluster.")
     capacity_type: Literal["on-demand", "spot"] = Field("on-demand", description="on-demand or spot GPU nodes.")
     endpoint_public_cidrs: list[Cidr] = Field(
@@ -270,7 +370,7 @@ class ClusterSpec(Section):
     )
 
     @model_validator(mode="after")
-    def _one_cluster(self) -> "ClusterSpec":
+    def _one_cluster(self) -> ClusterSpec:
         if self.create and (self.kubeconfig or self.context):
             raise ValueError("give either `create: eks` or `kubeconfig`/`context` for an existing cluster, not both")
         return self
@@ -281,15 +381,20 @@ GpuType = Literal["A10G", "L4", "L40S", "A100-40GB", "A100-80GB", "H100", "H200"
 
 class GpuSpec(Section):
     type: GpuType | None = Field(
-        None, description="GPU of an existing cluster's nodes (A10G, L4, L40S, A100-40GB, A100-80GB, H100, H200). On a created EKS cluster it follows node_instance_type."
+        None,
+        description="GPU of an existing cluster's nodes (A10G, L4, L40S, A100-40GB, A100-80GB, H100, H200). On a created EKS cluster it follows node_instance_type.",
     )
-    count: int | Literal["auto"] = Field("auto", description="GPUs per node a replica uses; auto = the planner's choice.")
+    count: int | Literal["auto"] = Field(
+        "auto", description="GPUs per node a replica uses; auto = the planner's choice."
+    )
 
 
 class ServingAutoscaling(Section):
     min: int = Field(1, ge=0, description="Fewest replicas.")
     max: int = Field(4, ge=1, description="Most replicas.")
-    target_waiting_requests: int = Field(5, ge=1, description="Scale out when this many requests wait in vLLM's queue (vllm:num_requests_waiting).")
+    target_waiting_requests: int = Field(
+        5, ge=1, description="Scale out when this many requests wait in vLLM's queue (vllm:num_requests_waiting)."
+    )
     prometheus_address: str = Field(
         "http://prometheus-operated.monitoring.svc:9090",
         pattern=r"^https?://\S+$",
@@ -304,20 +409,36 @@ class WeightsCache(Section):
 
 class ServingSpec(Section):
     engine: Literal["vllm"] = Field("vllm", description="The inference server.")
-    image: str | None = Field(None, description="Container image, pinned to a tag or digest. Default: the catalog's pinned vLLM image.")
-    namespace: str = Field("deepseek", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63, description="Kubernetes namespace.")
+    image: str | None = Field(
+        None, description="Container image, pinned to a tag or digest. Default: the catalog's pinned vLLM image."
+    )
+    namespace: str = Field(
+        "deepseek", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63, description="Kubernetes namespace."
+    )
     replicas: int = Field(1, ge=1, description="Model replicas (each spans pipeline_parallel nodes).")
     gpu: GpuSpec = Field(default_factory=GpuSpec, description="The GPUs each replica gets.")
     tensor_parallel: int | Literal["auto"] = Field("auto", description="Tensor-parallel size; auto = GPUs per node.")
-    pipeline_parallel: int | Literal["auto"] = Field("auto", description="Pipeline-parallel size; auto = nodes a replica spans.")
-    max_model_len: int | Literal["auto"] = Field("auto", description="Context length; auto = the largest whose KV cache fits.")
+    pipeline_parallel: int | Literal["auto"] = Field(
+        "auto", description="Pipeline-parallel size; auto = nodes a replica spans."
+    )
+    max_model_len: int | Literal["auto"] = Field(
+        "auto", description="Context length; auto = the largest whose KV cache fits."
+    )
     gpu_memory_utilization: float = Field(0.90, gt=0.3, le=0.98, description="Share of GPU memory vLLM may use.")
-    quantization: Literal["none", "fp8", "awq"] = Field("none", description="Weight quantization: none (native dtype), fp8 or awq.")
+    quantization: Literal["none", "fp8", "awq"] = Field(
+        "none", description="Weight quantization: none (native dtype), fp8 or awq."
+    )
     prefix_caching: bool = Field(True, description="vLLM automatic prefix caching.")
     autoscaling: ServingAutoscaling | None = Field(None, description="Scale replicas on vLLM's queue length (KEDA).")
-    api_key: bool = Field(True, description="Require an API key; it is generated and kept as a Kubernetes Secret and a Pulumi secret.")
-    weights_cache: WeightsCache = Field(default_factory=WeightsCache, description="Persistent volume that caches the weights.")
-    expose: Literal["cluster-ip", "load-balancer", "ingress"] = Field("cluster-ip", description="How the endpoint is reachable.")
+    api_key: bool = Field(
+        True, description="Require an API key; it is generated and kept as a Kubernetes Secret and a Pulumi secret."
+    )
+    weights_cache: WeightsCache = Field(
+        default_factory=WeightsCache, description="Persistent volume that caches the weights."
+    )
+    expose: Literal["cluster-ip", "load-balancer", "ingress"] = Field(
+        "cluster-ip", description="How the endpoint is reachable."
+    )
     hf_token_env: Optional[str] = Field(
         None,
         pattern=r"^[A-Z_][A-Z0-9_]*$",
@@ -331,7 +452,9 @@ class ServingSpec(Section):
         if image is not None:
             name = image.rsplit("/", 1)[-1]
             if "@sha256:" not in image and (":" not in name or name.endswith(":latest")):
-                raise ValueError(f"'{image}' is not pinned; give a version tag or digest (e.g. vllm/vllm-openai:v0.11.0)")
+                raise ValueError(
+                    f"'{image}' is not pinned; give a version tag or digest (e.g. vllm/vllm-openai:v0.11.0)"
+                )
         return image
 
 
@@ -369,7 +492,9 @@ class BaseSpec(Section):
         None, description="Amazon Bedrock Guardrail. On by default for the three Bedrock modes; `false` turns it off."
     )
     access: AccessSpec = Field(default_factory=AccessSpec, description="Who may invoke the deployment.")
-    observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec, description="Logs, alarms and dashboard.")
+    observability: ObservabilitySpec = Field(
+        default_factory=ObservabilitySpec, description="Logs, alarms and dashboard."
+    )
     budget: BudgetSpec | None = Field(None, description="An AWS Budget with email alerts.")
 
     @field_validator("model")
@@ -394,7 +519,9 @@ class BaseSpec(Section):
     @classmethod
     def _tag_rules(cls, tags: dict[str, str]) -> dict[str, str]:
         if len(tags) > 45:  # AWS allows 50; the tool adds its own
-            raise ValueError(f"{len(tags)} tags; AWS allows 50 per resource and deepseek-deploy adds 5, so give at most 45")
+            raise ValueError(
+                f"{len(tags)} tags; AWS allows 50 per resource and deepseek-deploy adds 5, so give at most 45"
+            )
         for key in tags:
             if key.lower().startswith("aws:"):
                 raise ValueError(f"tag key '{key}' uses the reserved prefix 'aws:'")
@@ -425,7 +552,9 @@ class BaseSpec(Section):
 
 class ServerlessSpec(BaseSpec):
     mode: Literal["serverless"] = Field(description="Amazon Bedrock fully managed (R1, V3).")
-    serverless: ServerlessOptions = Field(default_factory=ServerlessOptions, description="Options of the serverless mode.")
+    serverless: ServerlessOptions = Field(
+        default_factory=ServerlessOptions, description="Options of the serverless mode."
+    )
 
 
 class MarketplaceSpec(BaseSpec):
@@ -435,8 +564,12 @@ class MarketplaceSpec(BaseSpec):
 
 
 class CustomImportSpec(BaseSpec):
-    mode: Literal["custom-import"] = Field(description="Bedrock Custom Model Import of distill weights (pay per use, scales to zero).")
-    weights: WeightsSpec | None = Field(None, description="Where the weights come from. Default: the model's Hugging Face repo.")
+    mode: Literal["custom-import"] = Field(
+        description="Bedrock Custom Model Import of distill weights (pay per use, scales to zero)."
+    )
+    weights: WeightsSpec | None = Field(
+        None, description="Where the weights come from. Default: the model's Hugging Face repo."
+    )
     kms_key: KmsKey = "auto"
     network: NetworkSpec | None = Field(None, description="Optional VPC for the import job.")
 
@@ -449,7 +582,9 @@ class CustomImportSpec(BaseSpec):
 
 class SelfHostedSpec(BaseSpec):
     mode: Literal["self-hosted"] = Field(description="vLLM on a GPU Kubernetes cluster.")
-    cluster: ClusterSpec = Field(default_factory=ClusterSpec, description="The cluster: an existing one, or `create: eks`.")
+    cluster: ClusterSpec = Field(
+        default_factory=ClusterSpec, description="The cluster: an existing one, or `create: eks`."
+    )
     serving: ServingSpec = Field(default_factory=ServingSpec, description="The vLLM server.")
 
 

@@ -32,22 +32,32 @@ def choose(model: str | None, mode: str | None, region: str | None, name: str | 
     except catalog.UnknownName as error:
         raise StarterError(f"--model: {error}") from None
     if mode is not None and mode not in MODES:
-        raise StarterError(f"--mode: '{mode}' is not a mode{catalog.did_you_mean(mode, list(MODES))} Modes: {', '.join(MODES)}")
+        raise StarterError(
+            f"--mode: '{mode}' is not a mode{catalog.did_you_mean(mode, list(MODES))} Modes: {', '.join(MODES)}"
+        )
     chosen_mode = mode or next(m for m in MODE_PREFERENCE if entry.offer(m).available)
     offer = entry.offer(chosen_mode)
     if not offer.available:
-        raise StarterError(f"--mode: {entry.id} is not available with {chosen_mode}: {offer.reason}. Modes that serve it: {', '.join(entry.supported_modes)}")
+        raise StarterError(
+            f"--mode: {entry.id} is not available with {chosen_mode}: {offer.reason}. Modes that serve it: {', '.join(entry.supported_modes)}"
+        )
     if region is not None:
         try:
             catalog.check_region(region)
         except catalog.UnknownName as error:
             raise StarterError(f"--region: {error}") from None
         if offer.regions and region not in offer.regions and offer.regions_confidence != "unconfirmed":
-            raise StarterError(f"--region: {entry.id} in mode {chosen_mode} is not offered in {region}; regions that offer it: {', '.join(offer.regions)}")
-    chosen_region = region or (PREFERRED_REGION if not offer.regions or PREFERRED_REGION in offer.regions else offer.regions[0])
+            raise StarterError(
+                f"--region: {entry.id} in mode {chosen_mode} is not offered in {region}; regions that offer it: {', '.join(offer.regions)}"
+            )
+    chosen_region = region or (
+        PREFERRED_REGION if not offer.regions or PREFERRED_REGION in offer.regions else offer.regions[0]
+    )
     chosen_name = name or _default_name(entry, chosen_mode)
     if not re.fullmatch(r"[a-z][a-z0-9-]{1,38}", chosen_name):
-        raise StarterError(f"--name: '{chosen_name}' must be a lowercase letter then 1-38 lowercase letters, digits or dashes")
+        raise StarterError(
+            f"--name: '{chosen_name}' must be a lowercase letter then 1-38 lowercase letters, digits or dashes"
+        )
     return StarterChoice(entry, chosen_mode, chosen_region, chosen_name)
 
 
@@ -79,6 +89,12 @@ def render(choice: StarterChoice, filename: str = "spec.yaml") -> str:
     if choice.mode == "self-hosted" and offer.default_instance:
         gpu_type = catalog.instance(offer.default_instance).gpu
     return environment.get_template("init.yaml.j2").render(
-        model=choice.model, mode=choice.mode, region=choice.region, name=choice.name,
-        offer=offer, gpu_type=gpu_type, filename=filename, doc=_doc(choice.mode),
+        model=choice.model,
+        mode=choice.mode,
+        region=choice.region,
+        name=choice.name,
+        offer=offer,
+        gpu_type=gpu_type,
+        filename=filename,
+        doc=_doc(choice.mode),
     )

@@ -67,7 +67,9 @@ def _to_data(node: yaml.Node, path: Path, source: SourceMap, constructor: yaml.c
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise YamlSyntaxError("YAML merge keys (<<) are not supported in a spec; write the keys out", _position(key_node))
+                raise YamlSyntaxError(
+                    "YAML merge keys (<<) are not supported in a spec; write the keys out", _position(key_node)
+                )
             key = constructor.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise YamlSyntaxError("a key must be a plain scalar such as a name", _position(key_node))

@@ -16,8 +16,11 @@ def test_the_issue_example_writes_a_spec_that_validates(cli, tmp_path):
 
 @pytest.mark.parametrize(
     "model, mode",
-    [(m, mode) for m in ("r1", "v3", "distill-qwen-1.5b", "distill-llama-8b", "distill-llama-70b") for mode in
-     ("serverless", "marketplace", "custom-import", "self-hosted")],
+    [
+        (m, mode)
+        for m in ("r1", "v3", "distill-qwen-1.5b", "distill-llama-8b", "distill-llama-70b")
+        for mode in ("serverless", "marketplace", "custom-import", "self-hosted")
+    ],
 )
 def test_every_combination_the_catalog_offers_renders_a_valid_spec(cli, tmp_path, model, mode):
     from deepseek_deploy.stacks import catalog

@@ -34,7 +34,9 @@ def test_up_without_credentials_exits_3(cli, monkeypatch, tmp_path):
 
 
 def test_a_missing_kubeconfig_exits_3(cli, no_pulumi, write_spec, tmp_path):
-    path = write_spec(f"name: bot\nmodel: distill-qwen-7b\nmode: self-hosted\nregion: us-west-2\ncluster:\n  kubeconfig: {tmp_path}/nope\n")
+    path = write_spec(
+        f"name: bot\nmodel: distill-qwen-7b\nmode: self-hosted\nregion: us-west-2\ncluster:\n  kubeconfig: {tmp_path}/nope\n"
+    )
     result = cli("up", path, "--yes")
     assert result.code == 3 and "kubeconfig" in result.err
 
@@ -42,7 +44,14 @@ def test_a_missing_kubeconfig_exits_3(cli, no_pulumi, write_spec, tmp_path):
 def test_destroy_refuses_without_yes_off_a_terminal(cli, no_pulumi, monkeypatch):
     import deepseek_deploy.cli.lifecycle as lifecycle
 
-    monkeypatch.setattr(lifecycle, "open_engine", lambda *a, **k: (type("L", (), {"spec": None})(), type("E", (), {"settings": type("S", (), {"stack": "dev"})})()))
+    monkeypatch.setattr(
+        lifecycle,
+        "open_engine",
+        lambda *a, **k: (
+            type("L", (), {"spec": None})(),
+            type("E", (), {"settings": type("S", (), {"stack": "dev"})})(),
+        ),
+    )
     result = cli("destroy", R1)
     assert result.code == 2 and "--yes" in result.err
 
@@ -57,10 +66,32 @@ def test_ndjson_events_from_engine_events():
 
     from deepseek_deploy.cli.progress import event_record
 
-    meta = types.SimpleNamespace(op=types.SimpleNamespace(value="create"), urn="urn:pulumi:dev::p::aws:kms/key:Key::bot-kms-key", type="aws:kms/key:Key")
-    empty = dict(resource_pre_event=None, res_outputs_event=None, res_op_failed_event=None, diagnostic_event=None, summary_event=None)
+    meta = types.SimpleNamespace(
+        op=types.SimpleNamespace(value="create"),
+        urn="urn:pulumi:dev::p::aws:kms/key:Key::bot-kms-key",
+        type="aws:kms/key:Key",
+    )
+    empty = dict(
+        resource_pre_event=None,
+        res_outputs_event=None,
+        res_op_failed_event=None,
+        diagnostic_event=None,
+        summary_event=None,
+    )
     started: dict = {}
-    begin = event_record(types.SimpleNamespace(**{**empty, "resource_pre_event": types.SimpleNamespace(metadata=meta)}), started, now=10.0)
-    done = event_record(types.SimpleNamespace(**{**empty, "res_outputs_event": types.SimpleNamespace(metadata=meta)}), started, now=14.5)
-    assert begin == {"event": "resource", "status": "started", "op": "create", "type": "aws:kms/key:Key", "name": "bot-kms-key"}
+    begin = event_record(
+        types.SimpleNamespace(**{**empty, "resource_pre_event": types.SimpleNamespace(metadata=meta)}),
+        started,
+        now=10.0,
+    )
+    done = event_record(
+        types.SimpleNamespace(**{**empty, "res_outputs_event": types.SimpleNamespace(metadata=meta)}), started, now=14.5
+    )
+    assert begin == {
+        "event": "resource",
+        "status": "started",
+        "op": "create",
+        "type": "aws:kms/key:Key",
+        "name": "bot-kms-key",
+    }
     assert done["status"] == "done" and done["elapsed_s"] == 4.5

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
@@ -39,7 +38,11 @@ def test_every_object_validates_against_the_kubernetes_schema(manifests):
     for path in sorted(manifests.glob("*.yaml")):
         document = yaml.safe_load(path.read_text())
         if document["kind"] in CUSTOM_KINDS:
-            assert document["apiVersion"] in ("leaderworkerset.x-k8s.io/v1", "keda.sh/v1alpha1", "monitoring.coreos.com/v1")
+            assert document["apiVersion"] in (
+                "leaderworkerset.x-k8s.io/v1",
+                "keda.sh/v1alpha1",
+                "monitoring.coreos.com/v1",
+            )
             assert document["metadata"]["name"] and document["spec"]
             continue
         kubernetes_validate.validate(document, version, strict=True)
@@ -53,7 +56,9 @@ def checkov() -> str:
     binary = TOOLS / "checkov" / "bin" / "checkov"
     if not binary.exists():
         venv.EnvBuilder(with_pip=True, clear=True).create(TOOLS / "checkov")
-        subprocess.run([str(TOOLS / "checkov" / "bin" / "python"), "-m", "pip", "install", "-q", CHECKOV], check=True, timeout=900)
+        subprocess.run(
+            [str(TOOLS / "checkov" / "bin" / "python"), "-m", "pip", "install", "-q", CHECKOV], check=True, timeout=900
+        )
     return str(binary)
 
 
@@ -63,14 +68,32 @@ def skips() -> dict[str, str]:
 
 def test_checkov_finds_no_unjustified_failure(manifests, checkov):
     skipped = skips()
-    command = [checkov, "-d", str(manifests), "--framework", "kubernetes", "--skip-download", "--output", "json", "--compact"]
+    command = [
+        checkov,
+        "-d",
+        str(manifests),
+        "--framework",
+        "kubernetes",
+        "--skip-download",
+        "--output",
+        "json",
+        "--compact",
+    ]
     if skipped:
         command += ["--skip-check", ",".join(skipped)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"}
+    )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     report = json.loads(result.stdout) if result.stdout.strip() else {}
     reports = report if isinstance(report, list) else [report]
-    failed = [f"{c['check_id']} {c['check_name']} ({Path(c['file_path']).name})" for r in reports for c in r.get("results", {}).get("failed_checks", [])]
-    assert failed == [], "checkov failures (fix them, or justify each in tests/checkov_skips.yaml):\n" + "\n".join(failed)
+    failed = [
+        f"{c['check_id']} {c['check_name']} ({Path(c['file_path']).name})"
+        for r in reports
+        for c in r.get("results", {}).get("failed_checks", [])
+    ]
+    assert failed == [], "checkov failures (fix them, or justify each in tests/checkov_skips.yaml):\n" + "\n".join(
+        failed
+    )
     passed = sum(r.get("summary", {}).get("passed", 0) for r in reports)
     assert passed > 20, "checkov checked almost nothing: is the kubernetes framework running?"

@@ -16,14 +16,21 @@ def test_plan_json_has_the_contract_shape(cli):
     for resource in document["resources"]:
         assert set(resource) == {"type", "name", "parent", "inputs"}
     types = {r["type"] for r in document["resources"]}
-    assert {"aws:bedrock/guardrail:Guardrail", "aws:bedrock/inferenceProfile:InferenceProfile", "aws:iam/policy:Policy",
-            "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration", "aws:budgets/budget:Budget"} <= types
+    assert {
+        "aws:bedrock/guardrail:Guardrail",
+        "aws:bedrock/inferenceProfile:InferenceProfile",
+        "aws:iam/policy:Policy",
+        "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration",
+        "aws:budgets/budget:Budget",
+    } <= types
     assert document["cost"]["monthly_usd"] > 0 and document["cost"]["sources"][0]["url"].startswith("https://")
 
 
 def test_plan_shows_the_deny_statement_of_an_enforced_guardrail(cli):
     document = cli("plan", R1, "--json").json()
-    policy = json.loads(next(r for r in document["resources"] if r["type"] == "aws:iam/policy:Policy")["inputs"]["policy"])
+    policy = json.loads(
+        next(r for r in document["resources"] if r["type"] == "aws:iam/policy:Policy")["inputs"]["policy"]
+    )
     assert any(s["Effect"] == "Deny" and s["Sid"] == "DenyInvokeWithoutThisGuardrail" for s in policy["Statement"])
     human = cli("plan", R1)
     assert human.code == 0 and "support-bot-access-invoke" in human.err and "Nothing was created" in human.err
@@ -55,10 +62,20 @@ def test_a_bad_spec_exits_2_with_positions(cli, write_spec):
 def test_self_hosted_plans_carry_the_planner_figures(cli, write_spec):
     document = cli("plan", write_spec(MINIMAL["self-hosted"]), "--json").json()
     planner = document["planner"]
-    for key in ("instance_type", "gpu_type", "gpus_per_replica", "tensor_parallel", "pipeline_parallel",
-                "max_model_len", "weights_gib", "kv_cache_gib", "kv_bytes_per_token"):
+    for key in (
+        "instance_type",
+        "gpu_type",
+        "gpus_per_replica",
+        "tensor_parallel",
+        "pipeline_parallel",
+        "max_model_len",
+        "weights_gib",
+        "kv_cache_gib",
+        "kv_bytes_per_token",
+    ):
         assert key in planner
     assert planner["gpu_type"] == "L4" and planner["tensor_parallel"] == 1
+
 
 def test_manifests_for_a_bedrock_mode_says_there_are_none(cli, tmp_path):
     result = cli("plan", R1, "--manifests", str(tmp_path / "m"))

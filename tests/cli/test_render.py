@@ -4,8 +4,8 @@ import runpy
 
 import pytest
 
-from deepseek_deploy.stacks.spec.loader import load_spec
 from deepseek_deploy.stacks.run.recorder import record, run_program
+from deepseek_deploy.stacks.spec.loader import load_spec
 
 from ..conftest import EXAMPLES
 
@@ -16,7 +16,9 @@ def test_the_rendered_project_records_exactly_the_planned_resources(cli, tmp_pat
     assert cli("render", str(path), "-o", str(out)).code == 0
     spec = load_spec(str(path)).spec
     planned = run_program(spec, base_dir=str(path.parent)).resources
-    rendered = record(lambda: runpy.run_path(str(out / "__main__.py")) and None, project=f"deepseek-{spec.name}", region=spec.region).resources
+    rendered = record(
+        lambda: runpy.run_path(str(out / "__main__.py")) and None, project=f"deepseek-{spec.name}", region=spec.region
+    ).resources
     assert rendered == planned
 
 
@@ -25,7 +27,15 @@ def test_rendering_is_byte_identical_and_complete(cli, tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     assert cli("render", path, "-o", str(first)).code == 0 and cli("render", path, "-o", str(second)).code == 0
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert {str(f) for f in files} >= {"Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "requirements.txt", "README.md", ".github/workflows/deploy.yml", "spec.yaml"}
+    assert {str(f) for f in files} >= {
+        "Pulumi.yaml",
+        "Pulumi.dev.yaml",
+        "__main__.py",
+        "requirements.txt",
+        "README.md",
+        ".github/workflows/deploy.yml",
+        "spec.yaml",
+    }
     for relative in files:
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
     assert "deepseek-deploy==" in (first / "requirements.txt").read_text()

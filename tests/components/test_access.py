@@ -6,10 +6,17 @@ ARNS = ["arn:aws:bedrock:us-west-2::foundation-model/deepseek.r1-v1:0"]
 
 
 def test_without_enforcement_the_policy_allows_exactly_the_deployment(run):
-    recording = run(lambda: InvokeAccess("bot", InvokeAccessArgs(resource_arns=ARNS, guardrail_arn="arn:g", guardrail_version="1")))
+    recording = run(
+        lambda: InvokeAccess("bot", InvokeAccessArgs(resource_arns=ARNS, guardrail_arn="arn:g", guardrail_version="1"))
+    )
     statements = policy(one(recording, "aws:iam/policy:Policy"))["Statement"]
     assert statements == [
-        {"Sid": "InvokeThisDeployment", "Effect": "Allow", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], "Resource": ARNS},
+        {
+            "Sid": "InvokeThisDeployment",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": ARNS,
+        },
         {"Sid": "ApplyThisGuardrail", "Effect": "Allow", "Action": ["bedrock:ApplyGuardrail"], "Resource": ["arn:g"]},
     ]
 
@@ -20,8 +27,10 @@ def test_enforcement_conditions_the_allow_and_adds_an_explicit_deny(run):
     allow, deny = statements[0], statements[-1]
     assert allow["Condition"] == {"StringEquals": {"bedrock:GuardrailIdentifier": "arn:g:3"}}
     assert deny == {
-        "Sid": "DenyInvokeWithoutThisGuardrail", "Effect": "Deny",
-        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], "Resource": ARNS,
+        "Sid": "DenyInvokeWithoutThisGuardrail",
+        "Effect": "Deny",
+        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        "Resource": ARNS,
         "Condition": {"StringNotEquals": {"bedrock:GuardrailIdentifier": "arn:g:3"}},
     }
 

@@ -4,7 +4,13 @@ from .conftest import one, policy
 
 
 def test_the_key_rotates_and_lets_only_the_named_services_use_it(run):
-    args = EncryptionKeyArgs(region="us-west-2", description="d", service_principals=("logs.us-west-2.amazonaws.com", "bedrock.amazonaws.com"), tags={"a": "b"}, protect=True)
+    args = EncryptionKeyArgs(
+        region="us-west-2",
+        description="d",
+        service_principals=("logs.us-west-2.amazonaws.com", "bedrock.amazonaws.com"),
+        tags={"a": "b"},
+        protect=True,
+    )
     recording = run(lambda: EncryptionKey("bot", args))
     key = one(recording, "aws:kms/key:Key")
     assert key["inputs"]["enableKeyRotation"] is True and key["inputs"]["deletionWindowInDays"] == 30
@@ -12,6 +18,8 @@ def test_the_key_rotates_and_lets_only_the_named_services_use_it(run):
     assert statements["AccountAdministersTheKey"]["Principal"] == {"AWS": "arn:aws:iam::${account_id}:root"}
     logs = statements["ServiceUseLogs"]
     assert logs["Principal"] == {"Service": "logs.us-west-2.amazonaws.com"}
-    assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:${account_id}:log-group:*"}}
+    assert logs["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:${account_id}:log-group:*"}
+    }
     assert statements["ServiceUseBedrock"]["Condition"] == {"StringEquals": {"aws:SourceAccount": "${account_id}"}}
     assert one(recording, "aws:kms/alias:Alias")["inputs"]["name"] == "alias/deepseek-deploy/bot"

@@ -4,8 +4,17 @@ from deepseek_deploy.components.guardrail import policy_digest
 from .conftest import one
 
 ARGS = GuardrailArgs(
-    content_filters={"hate": "high", "insults": "medium", "sexual": "high", "violence": "none", "misconduct": "low", "prompt_attack": "high"},
-    denied_topics=(DeniedTopicArgs("politics", "Political parties, elections or candidates.", ("Who should I vote for?",)),),
+    content_filters={
+        "hate": "high",
+        "insults": "medium",
+        "sexual": "high",
+        "violence": "none",
+        "misconduct": "low",
+        "prompt_attack": "high",
+    },
+    denied_topics=(
+        DeniedTopicArgs("politics", "Political parties, elections or candidates.", ("Who should I vote for?",)),
+    ),
     blocked_words=("politics",),
     managed_word_lists=("profanity",),
     pii={"EMAIL": "anonymize", "US_SOCIAL_SECURITY_NUMBER": "block"},
@@ -19,16 +28,32 @@ ARGS = GuardrailArgs(
 def test_the_guardrail_carries_every_policy_of_the_spec(run):
     recording = run(lambda: Guardrail("bot", ARGS))
     inputs = one(recording, "aws:bedrock/guardrail:Guardrail")["inputs"]
-    filters = {f["type"]: (f["inputStrength"], f["outputStrength"]) for f in inputs["contentPolicyConfig"]["filtersConfigs"]}
+    filters = {
+        f["type"]: (f["inputStrength"], f["outputStrength"]) for f in inputs["contentPolicyConfig"]["filtersConfigs"]
+    }
     # `none` filters are left out; prompt attacks are filtered on input only, as Bedrock requires.
-    assert filters == {"HATE": ("HIGH", "HIGH"), "INSULTS": ("MEDIUM", "MEDIUM"), "SEXUAL": ("HIGH", "HIGH"),
-                       "MISCONDUCT": ("LOW", "LOW"), "PROMPT_ATTACK": ("HIGH", "NONE")}
+    assert filters == {
+        "HATE": ("HIGH", "HIGH"),
+        "INSULTS": ("MEDIUM", "MEDIUM"),
+        "SEXUAL": ("HIGH", "HIGH"),
+        "MISCONDUCT": ("LOW", "LOW"),
+        "PROMPT_ATTACK": ("HIGH", "NONE"),
+    }
     assert inputs["topicPolicyConfig"]["topicsConfigs"] == [
-        {"name": "politics", "definition": "Political parties, elections or candidates.", "examples": ["Who should I vote for?"], "type": "DENY"}
+        {
+            "name": "politics",
+            "definition": "Political parties, elections or candidates.",
+            "examples": ["Who should I vote for?"],
+            "type": "DENY",
+        }
     ]
-    assert inputs["wordPolicyConfig"] == {"wordsConfigs": [{"text": "politics"}], "managedWordListsConfigs": [{"type": "PROFANITY"}]}
+    assert inputs["wordPolicyConfig"] == {
+        "wordsConfigs": [{"text": "politics"}],
+        "managedWordListsConfigs": [{"type": "PROFANITY"}],
+    }
     assert inputs["sensitiveInformationPolicyConfig"]["piiEntitiesConfigs"] == [
-        {"type": "EMAIL", "action": "ANONYMIZE"}, {"type": "US_SOCIAL_SECURITY_NUMBER", "action": "BLOCK"}
+        {"type": "EMAIL", "action": "ANONYMIZE"},
+        {"type": "US_SOCIAL_SECURITY_NUMBER", "action": "BLOCK"},
     ]
     assert (inputs["blockedInputMessaging"], inputs["blockedOutputsMessaging"]) == ("no in", "no out")
     assert inputs["kmsKeyArn"] == ARGS.kms_key_arn and inputs["tags"] == {"team": "a"}
@@ -50,4 +75,8 @@ def test_a_policy_change_publishes_a_new_version():
 def test_empty_policies_are_left_out(run):
     recording = run(lambda: Guardrail("bot", GuardrailArgs(content_filters={"hate": "low"})))
     inputs = one(recording, "aws:bedrock/guardrail:Guardrail")["inputs"]
-    assert "topicPolicyConfig" not in inputs and "wordPolicyConfig" not in inputs and "sensitiveInformationPolicyConfig" not in inputs
+    assert (
+        "topicPolicyConfig" not in inputs
+        and "wordPolicyConfig" not in inputs
+        and "sensitiveInformationPolicyConfig" not in inputs
+    )

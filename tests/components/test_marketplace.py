@@ -6,16 +6,27 @@ from deepseek_deploy.components.marketplace import hub_content_arn
 from .conftest import actions_of, one, resources_of
 
 ARGS = MarketplaceEndpointArgs(
-    region="us-west-2", hub_model_id="deepseek-llm-r1-distill-llama-70b", hub_version="2.0.7", instance_type="ml.p4d.24xlarge",
-    instance_count=1, autoscaling=EndpointScaling(1, 3, 10), accept_eula=True, tags={"a": "b"},
+    region="us-west-2",
+    hub_model_id="deepseek-llm-r1-distill-llama-70b",
+    hub_version="2.0.7",
+    instance_type="ml.p4d.24xlarge",
+    instance_count=1,
+    autoscaling=EndpointScaling(1, 3, 10),
+    accept_eula=True,
+    tags={"a": "b"},
 )
 
 
 def test_the_endpoint_is_created_from_the_hub_content_with_its_role(run):
     recording = run(lambda: MarketplaceEndpoint("a-rather-long-deployment-name-model", ARGS))
     endpoint = one(recording, "pulumi-python:dynamic/deepseek:MarketplaceEndpoint")["inputs"]
-    assert endpoint["model_source_identifier"] == hub_content_arn("us-west-2", "deepseek-llm-r1-distill-llama-70b", "2.0.7")
-    assert endpoint["model_source_identifier"] == "arn:aws:sagemaker:us-west-2:aws:hub-content/SageMakerPublicHub/Model/deepseek-llm-r1-distill-llama-70b/2.0.7"
+    assert endpoint["model_source_identifier"] == hub_content_arn(
+        "us-west-2", "deepseek-llm-r1-distill-llama-70b", "2.0.7"
+    )
+    assert (
+        endpoint["model_source_identifier"]
+        == "arn:aws:sagemaker:us-west-2:aws:hub-content/SageMakerPublicHub/Model/deepseek-llm-r1-distill-llama-70b/2.0.7"
+    )
     assert len(endpoint["endpoint_name"]) <= 30 and endpoint["instance_type"] == "ml.p4d.24xlarge"
     assert endpoint["execution_role_arn"] == "${a-rather-long-deployment-name-model-execution.arn}"
     assert "kms_key_arn" not in endpoint and endpoint["accept_eula"] is True and endpoint["tags"] == {"a": "b"}
@@ -35,15 +46,27 @@ def test_the_execution_role_is_scoped(run):
 def test_autoscaling_tracks_invocations_per_instance(run):
     recording = run(lambda: MarketplaceEndpoint("bot", ARGS))
     target = one(recording, "aws:appautoscaling/target:Target")["inputs"]
-    assert (target["minCapacity"], target["maxCapacity"], target["scalableDimension"]) == (1, 3, "sagemaker:variant:DesiredInstanceCount")
-    assert target["resourceId"] == "endpoint/${bot-endpoint.sagemaker_endpoint_name}/variant/${bot-endpoint.variant_name}"
+    assert (target["minCapacity"], target["maxCapacity"], target["scalableDimension"]) == (
+        1,
+        3,
+        "sagemaker:variant:DesiredInstanceCount",
+    )
+    assert (
+        target["resourceId"] == "endpoint/${bot-endpoint.sagemaker_endpoint_name}/variant/${bot-endpoint.variant_name}"
+    )
     tracking = one(recording, "aws:appautoscaling/policy:Policy")["inputs"]["targetTrackingScalingPolicyConfiguration"]
-    assert tracking["targetValue"] == 10 and tracking["predefinedMetricSpecification"] == {"predefinedMetricType": "SageMakerVariantInvocationsPerInstance"}
+    assert tracking["targetValue"] == 10 and tracking["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+    }
 
 
 def test_a_volume_key_is_passed_when_given(run):
-    args = MarketplaceEndpointArgs(**{**ARGS.__dict__, "kms_key_arn": "arn:aws:kms:us-west-2:123456789012:key/k", "autoscaling": None})
+    args = MarketplaceEndpointArgs(
+        **{**ARGS.__dict__, "kms_key_arn": "arn:aws:kms:us-west-2:123456789012:key/k", "autoscaling": None}
+    )
     recording = run(lambda: MarketplaceEndpoint("bot", args))
-    assert one(recording, "pulumi-python:dynamic/deepseek:MarketplaceEndpoint")["inputs"]["kms_key_arn"].endswith("key/k")
+    assert one(recording, "pulumi-python:dynamic/deepseek:MarketplaceEndpoint")["inputs"]["kms_key_arn"].endswith(
+        "key/k"
+    )
     statements = json.loads(one(recording, "aws:iam/role:Role")["inputs"]["inlinePolicies"][0]["policy"])["Statement"]
     assert any(s["Sid"] == "UseVolumeKey" for s in statements)

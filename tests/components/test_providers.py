@@ -455,7 +455,9 @@ def expect_start_import(stubs) -> None:
             "importedModelName": "bot-distill-llama-8b",
             "roleArn": ROLE,
             "modelDataSource": {"s3DataSource": {"s3Uri": "s3://bot-weights/distill-llama-8b/"}},
-            "clientRequestToken": _aws.idempotency_token("bot-import-1a2b3c", "s3://bot-weights/distill-llama-8b/", SEED),
+            "clientRequestToken": _aws.idempotency_token(
+                "bot-import-1a2b3c", "s3://bot-weights/distill-llama-8b/", SEED
+            ),
             "importedModelKmsKeyId": KMS,
             "vpcConfig": {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]},
             "jobTags": [{"key": "team", "value": "ml"}],

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from deepseek_deploy.stacks.spec.loader import load_text
 from deepseek_deploy.stacks.run.recorder import run_program
+from deepseek_deploy.stacks.spec.loader import load_text
 
 from ..conftest import EXAMPLES
 from .conftest import of_type, one
@@ -19,12 +19,17 @@ def program(text: str):
 
 @pytest.fixture(scope="module")
 def eks():
-    return program(BASE + "model: distill-llama-8b\ncluster:\n  create: eks\n  node_instance_type: g6.2xlarge\n  endpoint_public_cidrs: [203.0.113.0/24]\n")
+    return program(
+        BASE
+        + "model: distill-llama-8b\ncluster:\n  create: eks\n  node_instance_type: g6.2xlarge\n  endpoint_public_cidrs: [203.0.113.0/24]\n"
+    )
 
 
 def test_the_cluster_endpoint_is_cidr_restricted_encrypted_and_logged(eks):
     cluster = one(eks, "aws:eks/cluster:Cluster")["inputs"]
-    assert cluster["vpcConfig"]["endpointPrivateAccess"] is True and cluster["vpcConfig"]["endpointPublicAccess"] is True
+    assert (
+        cluster["vpcConfig"]["endpointPrivateAccess"] is True and cluster["vpcConfig"]["endpointPublicAccess"] is True
+    )
     assert cluster["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
     assert cluster["encryptionConfig"] == {"provider": {"keyArn": "${bot-kms-key.arn}"}, "resources": ["secrets"]}
     assert set(cluster["enabledClusterLogTypes"]) == {"api", "audit", "authenticator", "controllerManager", "scheduler"}
@@ -82,7 +87,10 @@ def test_a_one_gpu_distill(eks):
     assert flag(args, "--tensor-parallel-size") == "1" and "--pipeline-parallel-size" not in args
     assert flag(args, "--reasoning-parser") == "deepseek_r1" and "--enable-prefix-caching" in args
     assert int(flag(args, "--max-model-len")) > 8192 and flag(args, "--gpu-memory-utilization") == "0.90"
-    assert vllm["resources"]["limits"]["nvidia.com/gpu"] == "1" and vllm["resources"]["requests"] == vllm["resources"]["limits"]
+    assert (
+        vllm["resources"]["limits"]["nvidia.com/gpu"] == "1"
+        and vllm["resources"]["requests"] == vllm["resources"]["limits"]
+    )
     assert workload["spec"]["strategy"] == {"type": "Recreate"}
     assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     assert pod["nodeSelector"] == {"deepseek-deploy/gpu": "true"} and pod["automountServiceAccountToken"] is False
@@ -113,7 +121,9 @@ def test_a_four_gpu_distill_with_autoscaling():
     pdb = one(plan, "kubernetes:policy/v1:PodDisruptionBudget")["inputs"]["spec"]
     assert pdb["maxUnavailable"] == 1 and "minAvailable" not in pdb
     policy = one(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy")["inputs"]["spec"]
-    assert policy["policyTypes"] == ["Ingress", "Egress"] and policy["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8000}]
+    assert policy["policyTypes"] == ["Ingress", "Egress"] and policy["ingress"][0]["ports"] == [
+        {"protocol": "TCP", "port": 8000}
+    ]
     provider = one(plan, "pulumi:providers:kubernetes")["inputs"]
     assert provider["context"] == "gpu-cluster" and provider["kubeconfig"].endswith("/.kube/config")
 
@@ -124,11 +134,19 @@ def test_r1_spans_two_nodes_in_a_leader_worker_set():
     group = one(plan, "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet")["inputs"]
     template = group["spec"]["leaderWorkerTemplate"]
     assert template["size"] == 2 and template["restartPolicy"] == "RecreateGroupOnPodRestart"
-    assert group["metadata"]["annotations"]["leaderworkerset.sigs.k8s.io/exclusive-topology"] == "topology.kubernetes.io/zone"
+    assert (
+        group["metadata"]["annotations"]["leaderworkerset.sigs.k8s.io/exclusive-topology"]
+        == "topology.kubernetes.io/zone"
+    )
     leader = template["leaderTemplate"]["spec"]["containers"][0]
     worker = template["workerTemplate"]["spec"]["containers"][0]
     script = leader["command"][-1]
-    for expected in ("--tensor-parallel-size 8", "--pipeline-parallel-size 2", "--distributed-executor-backend ray", "--ray_cluster_size=$(LWS_GROUP_SIZE)"):
+    for expected in (
+        "--tensor-parallel-size 8",
+        "--pipeline-parallel-size 2",
+        "--distributed-executor-backend ray",
+        "--ray_cluster_size=$(LWS_GROUP_SIZE)",
+    ):
         assert expected in script
     assert "startupProbe" in leader and "startupProbe" not in worker and "readinessProbe" not in worker
     assert "--ray_address=$(LWS_LEADER_ADDRESS)" in worker["command"][-1]

@@ -4,11 +4,18 @@ from .conftest import of_type, one
 
 
 def test_a_cross_region_profile_allows_every_destination_region(run):
-    args = ServerlessModelArgs(region="us-west-2", model_id="deepseek.r1-v1:0", profile_id="us.deepseek.r1-v1:0",
-                               destination_regions=("us-east-1", "us-east-2", "us-west-2"), tags={"t": "v"})
+    args = ServerlessModelArgs(
+        region="us-west-2",
+        model_id="deepseek.r1-v1:0",
+        profile_id="us.deepseek.r1-v1:0",
+        destination_regions=("us-east-1", "us-east-2", "us-west-2"),
+        tags={"t": "v"},
+    )
     recording = run(lambda: ServerlessModel("bot", args).resource_arns)
     profile = one(recording, "aws:bedrock/inferenceProfile:InferenceProfile")
-    assert profile["inputs"]["modelSource"] == {"copyFrom": "arn:aws:bedrock:us-west-2:${account_id}:inference-profile/us.deepseek.r1-v1:0"}
+    assert profile["inputs"]["modelSource"] == {
+        "copyFrom": "arn:aws:bedrock:us-west-2:${account_id}:inference-profile/us.deepseek.r1-v1:0"
+    }
     assert profile["inputs"]["tags"] == {"t": "v"} and profile["parent"] == "bot"
     assert recording.value == [
         "${bot-profile.arn}",

@@ -55,7 +55,9 @@ def test_upload_then_resume_skips_what_is_already_there(model_dir, s3):
 
 def test_the_provider_creates_with_the_s3_uri(model_dir, s3, monkeypatch):
     monkeypatch.setattr(wu._aws, "client", lambda service, region: s3)
-    result = wu.WeightsUploadProvider().create({"region": "us-east-1", "source": str(model_dir), "bucket": "weights", "prefix": "weights"})
+    result = wu.WeightsUploadProvider().create(
+        {"region": "us-east-1", "source": str(model_dir), "bucket": "weights", "prefix": "weights"}
+    )
     assert result.id == "s3://weights/weights/" and result.outs["uploaded"] == 3
     diff = wu.WeightsUploadProvider().diff(result.id, result.outs, {**result.outs, "source": "/elsewhere"})
     assert diff.replaces == ["source"]

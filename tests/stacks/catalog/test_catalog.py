@@ -6,10 +6,8 @@ import typing
 import botocore.session
 import pytest
 
-from deepseek_deploy.stacks.sizing import capacity
-
 from deepseek_deploy.stacks import catalog
-
+from deepseek_deploy.stacks.sizing import capacity
 from deepseek_deploy.stacks.spec import models as spec
 
 CATALOG = catalog.load()
@@ -29,7 +27,9 @@ def referenced_sources() -> set[str]:
     for model in MODELS:
         keys |= {model.source, *model.facts_sources}
         for offer in model.modes.values():
-            keys |= {offer.source, *offer.facts_sources} | {k for k in (offer.id_source, offer.profile_source, offer.cmus_source) if k}
+            keys |= {offer.source, *offer.facts_sources} | {
+                k for k in (offer.id_source, offer.profile_source, offer.cmus_source) if k
+            }
             if offer.price:
                 keys.add(offer.price.source)
     return keys
@@ -37,12 +37,19 @@ def referenced_sources() -> set[str]:
 
 def test_the_eight_models_of_the_spec_are_there_with_their_aliases():
     assert set(CATALOG.models) == {
-        "deepseek-r1", "deepseek-v3", "deepseek-r1-distill-qwen-1.5b", "deepseek-r1-distill-qwen-7b",
-        "deepseek-r1-distill-llama-8b", "deepseek-r1-distill-qwen-14b", "deepseek-r1-distill-qwen-32b",
+        "deepseek-r1",
+        "deepseek-v3",
+        "deepseek-r1-distill-qwen-1.5b",
+        "deepseek-r1-distill-qwen-7b",
+        "deepseek-r1-distill-llama-8b",
+        "deepseek-r1-distill-qwen-14b",
+        "deepseek-r1-distill-qwen-32b",
         "deepseek-r1-distill-llama-70b",
     }
     for model in MODELS:
-        expected_alias = model.id.removeprefix("deepseek-r1-") if "distill" in model.id else model.id.removeprefix("deepseek-")
+        expected_alias = (
+            model.id.removeprefix("deepseek-r1-") if "distill" in model.id else model.id.removeprefix("deepseek-")
+        )
         assert expected_alias in model.aliases
 
 
@@ -182,8 +189,12 @@ def test_instance_lookup_accepts_sagemaker_names():
 
 def test_the_catalog_reader_is_strict():
     with pytest.raises(ValueError, match="unknown keys"):
-        catalog._convert(catalog.Gpu, {"memory_mib": 1, "fp8": True, "source": "s", "fp8_source": "s", "typo": 1}, "gpus.X")
+        catalog._convert(
+            catalog.Gpu, {"memory_mib": 1, "fp8": True, "source": "s", "fp8_source": "s", "typo": 1}, "gpus.X"
+        )
     with pytest.raises(ValueError, match="expected int"):
         catalog._convert(catalog.Gpu, {"memory_mib": "lots", "fp8": True, "source": "s", "fp8_source": "s"}, "gpus.X")
     with pytest.raises(ValueError, match="is not one of"):
-        catalog._convert(catalog.Source, {"url": "https://x", "as_of": "2026-01-01", "confidence": "rumour"}, "sources.x")
+        catalog._convert(
+            catalog.Source, {"url": "https://x", "as_of": "2026-01-01", "confidence": "rumour"}, "sources.x"
+        )

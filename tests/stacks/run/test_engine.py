@@ -61,13 +61,17 @@ def test_no_or_an_empty_passphrase_is_refused(env):
 
 def test_plugins_match_the_installed_sdk_packages():
     plugins = eng.plugin_versions()
-    assert plugins["aws"] == metadata.version("pulumi-aws") and plugins["kubernetes"] == metadata.version("pulumi-kubernetes")
+    assert plugins["aws"] == metadata.version("pulumi-aws") and plugins["kubernetes"] == metadata.version(
+        "pulumi-kubernetes"
+    )
 
 
 class FakeStack:
     def __init__(self, fail=None):
         self.calls, self.fail = [], fail
-        self.workspace = types.SimpleNamespace(install_plugin=lambda name, version: self.calls.append(("plugin", name, version)))
+        self.workspace = types.SimpleNamespace(
+            install_plugin=lambda name, version: self.calls.append(("plugin", name, version))
+        )
 
     def set_all_config(self, config):
         self.calls.append(("config", {k: (v.value, v.secret) for k, v in config.items()}))
@@ -89,8 +93,12 @@ def fake_automation(stack: FakeStack, received: dict):
         return stack
 
     return types.SimpleNamespace(
-        LocalWorkspaceOptions=real.LocalWorkspaceOptions, ProjectSettings=real.ProjectSettings, ProjectBackend=real.ProjectBackend,
-        ConfigValue=real.ConfigValue, errors=real.errors, create_or_select_stack=create_or_select_stack,
+        LocalWorkspaceOptions=real.LocalWorkspaceOptions,
+        ProjectSettings=real.ProjectSettings,
+        ProjectBackend=real.ProjectBackend,
+        ConfigValue=real.ConfigValue,
+        errors=real.errors,
+        create_or_select_stack=create_or_select_stack,
     )
 
 
@@ -103,8 +111,15 @@ def test_up_hands_the_automation_api_exactly_the_resolved_settings(monkeypatch):
     result = eng.Engine(settings, program, pulumi_command="CLI", automation=auto).up()
     opts = received["opts"]
     assert (received["stack_name"], received["project_name"], received["program"]) == ("dev", "deepseek-bot", program)
-    assert opts.project_settings.name == "deepseek-bot" and opts.project_settings.backend.url == "file:///tmp/dd-state-test/deepseek-deploy/pulumi"
-    assert opts.secrets_provider is None and opts.env_vars["PULUMI_CONFIG_PASSPHRASE"] == "correct horse" and opts.pulumi_command == "CLI"
+    assert (
+        opts.project_settings.name == "deepseek-bot"
+        and opts.project_settings.backend.url == "file:///tmp/dd-state-test/deepseek-deploy/pulumi"
+    )
+    assert (
+        opts.secrets_provider is None
+        and opts.env_vars["PULUMI_CONFIG_PASSPHRASE"] == "correct horse"
+        and opts.pulumi_command == "CLI"
+    )
     assert ("plugin", "aws", "v" + metadata.version("pulumi-aws")) in stack.calls
     assert ("config", {"aws:region": ("us-west-2", False), "aws:profile": ("ops", False)}) in stack.calls
     assert result.summary == {"create": 31} and result.secret_outputs == {"api_key"}
@@ -113,10 +128,34 @@ def test_up_hands_the_automation_api_exactly_the_resolved_settings(monkeypatch):
 @pytest.mark.parametrize(
     "error, code, words",
     [
-        (real.errors.ConcurrentUpdateError(real.CommandResult(stdout="", stderr="conflict: Another update is currently in progress.", code=255)), 1, "locked"),
-        (real.errors.CommandError(real.CommandResult(stdout="", stderr="error: getting secrets manager: incorrect passphrase", code=255)), 3, "passphrase"),
-        (real.errors.CommandError(real.CommandResult(stdout="", stderr="error: No valid credential sources found", code=255)), 3, "AWS credentials"),
-        (real.errors.CommandError(real.CommandResult(stdout="", stderr="aws:bedrock:Guardrail: ValidationException: bad topic", code=255)), 1, "bad topic"),
+        (
+            real.errors.ConcurrentUpdateError(
+                real.CommandResult(stdout="", stderr="conflict: Another update is currently in progress.", code=255)
+            ),
+            1,
+            "locked",
+        ),
+        (
+            real.errors.CommandError(
+                real.CommandResult(stdout="", stderr="error: getting secrets manager: incorrect passphrase", code=255)
+            ),
+            3,
+            "passphrase",
+        ),
+        (
+            real.errors.CommandError(
+                real.CommandResult(stdout="", stderr="error: No valid credential sources found", code=255)
+            ),
+            3,
+            "AWS credentials",
+        ),
+        (
+            real.errors.CommandError(
+                real.CommandResult(stdout="", stderr="aws:bedrock:Guardrail: ValidationException: bad topic", code=255)
+            ),
+            1,
+            "bad topic",
+        ),
     ],
 )
 def test_engine_errors_map_to_messages_and_exit_codes(monkeypatch, error, code, words):
@@ -150,7 +189,11 @@ def test_a_missing_cli_says_how_to_install_it(monkeypatch, tmp_path):
     auto = types.SimpleNamespace(PulumiCommand=Command)
     with pytest.raises(eng.EngineError) as caught:
         eng.find_pulumi(False, auto)
-    assert caught.value.code == 3 and f"--version {metadata.version('pulumi')}" in caught.value.message and "--install-pulumi" in caught.value.message
+    assert (
+        caught.value.code == 3
+        and f"--version {metadata.version('pulumi')}" in caught.value.message
+        and "--install-pulumi" in caught.value.message
+    )
     assert eng.find_pulumi(True, auto) == "installed"
 
 
@@ -163,7 +206,11 @@ def test_up_after_an_interrupted_up_clears_pending_operations_and_resumes(monkey
         def up(self, on_event=None):
             self.attempts += 1
             if self.attempts == 1:
-                raise real.errors.CommandError(real.CommandResult(stdout="", stderr="the current deployment has 2 resource(s) with pending operations", code=255))
+                raise real.errors.CommandError(
+                    real.CommandResult(
+                        stdout="", stderr="the current deployment has 2 resource(s) with pending operations", code=255
+                    )
+                )
             return super().up(on_event)
 
         def refresh(self, on_event=None, clear_pending_creates=False):

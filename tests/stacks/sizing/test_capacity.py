@@ -2,9 +2,8 @@
 
 import pytest
 
-from deepseek_deploy.stacks.sizing import capacity
-
 from deepseek_deploy.stacks import catalog
+from deepseek_deploy.stacks.sizing import capacity
 
 
 def test_llama_8b_bf16_on_one_a10g_matches_the_ai_on_eks_measurement():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from deepseek_deploy.stacks.spec.loader import SpecError, load_text
 from deepseek_deploy.stacks.sizing.planner import plan_serving
+from deepseek_deploy.stacks.spec.loader import SpecError, load_text
 
 BASE = "name: bot\nmode: self-hosted\nregion: us-west-2\n"
 
@@ -36,7 +36,12 @@ def test_a_70b_distill_does_not_fit_one_24_gib_gpu_and_the_error_names_what_fits
 
 def test_r1_fp8_needs_two_h100_nodes_or_one_h200_node():
     h100 = plan("r1", "serving:\n  gpu: {type: H100, count: 8}\n")
-    assert (h100.tensor_parallel, h100.pipeline_parallel, h100.nodes_per_replica, h100.gpus_per_replica) == (8, 2, 2, 16)
+    assert (h100.tensor_parallel, h100.pipeline_parallel, h100.nodes_per_replica, h100.gpus_per_replica) == (
+        8,
+        2,
+        2,
+        16,
+    )
     h200 = plan("r1", "serving:\n  gpu: {type: H200, count: 8}\n")
     assert (h200.tensor_parallel, h200.pipeline_parallel, h200.gpus_per_replica) == (8, 1, 8)
     eks = plan("r1", "cluster:\n  create: eks\n  node_instance_type: p5.48xlarge\n  nodes: {min: 2, max: 2}\n")
@@ -57,7 +62,10 @@ def test_max_model_len_is_capped_by_the_context_and_checked_when_given():
 
 
 def test_explicit_tensor_parallel_must_divide_the_heads():
-    message = error("distill-qwen-7b", "cluster:\n  create: eks\n  node_instance_type: g6.48xlarge\n  endpoint_public_cidrs: [203.0.113.0/24]\nserving:\n  tensor_parallel: 8\n")
+    message = error(
+        "distill-qwen-7b",
+        "cluster:\n  create: eks\n  node_instance_type: g6.48xlarge\n  endpoint_public_cidrs: [203.0.113.0/24]\nserving:\n  tensor_parallel: 8\n",
+    )
     assert "28 attention heads" in message and "use 1 or 2 or 4" in message
 
 

@@ -15,7 +15,9 @@ def problems(text: str) -> list:
 
 
 def messages(text: str, *, warnings: bool = True) -> list[str]:
-    return [f"{d.severity}:{d.line}:{d.column}:{d.message}" for d in problems(text) if warnings or d.severity == "error"]
+    return [
+        f"{d.severity}:{d.line}:{d.column}:{d.message}" for d in problems(text) if warnings or d.severity == "error"
+    ]
 
 
 def test_r1_cannot_turn_off_cross_region():
@@ -51,8 +53,14 @@ def test_an_explicit_kms_key_on_an_nvme_instance_is_refused():
 
 
 def test_marketplace_instance_type_needs_the_ml_prefix_and_must_be_known():
-    assert "did you mean 'ml.p4d.24xlarge'?" in messages(MINIMAL["marketplace"] + "endpoint:\n  instance_type: p4d.24xlarge\n")[0]
-    assert "did you mean 'ml.p4d.24xlarge'?" in messages(MINIMAL["marketplace"] + "endpoint:\n  instance_type: ml.p4d.24xlarg\n")[0]
+    assert (
+        "did you mean 'ml.p4d.24xlarge'?"
+        in messages(MINIMAL["marketplace"] + "endpoint:\n  instance_type: p4d.24xlarge\n")[0]
+    )
+    assert (
+        "did you mean 'ml.p4d.24xlarge'?"
+        in messages(MINIMAL["marketplace"] + "endpoint:\n  instance_type: ml.p4d.24xlarg\n")[0]
+    )
 
 
 def test_a_fitting_instance_outside_the_offer_is_a_warning():
@@ -88,39 +96,58 @@ def test_r1_on_one_h100_node_asks_for_more_nodes():
 
 
 def test_a_70b_distill_on_one_24_gib_gpu_names_hardware_that_fits():
-    found = messages(MINIMAL["self-hosted"].replace("distill-qwen-7b", "distill-llama-70b") + "serving:\n  gpu: {type: A10G, count: 1}\n")
+    found = messages(
+        MINIMAL["self-hosted"].replace("distill-qwen-7b", "distill-llama-70b")
+        + "serving:\n  gpu: {type: A10G, count: 1}\n"
+    )
     assert len(found) == 1 and "does not fit on 1 x A10G" in found[0] and "g6.48xlarge" in found[0]
 
 
 def test_too_small_node_instance_on_a_created_cluster():
-    text = MINIMAL["self-hosted"].replace("distill-qwen-7b", "distill-llama-70b") + "cluster:\n  create: eks\n  node_instance_type: g6.xlarge\n  nodes: {min: 1, max: 1}\n"
+    text = (
+        MINIMAL["self-hosted"].replace("distill-qwen-7b", "distill-llama-70b")
+        + "cluster:\n  create: eks\n  node_instance_type: g6.xlarge\n  nodes: {min: 1, max: 1}\n"
+    )
     found = messages(text, warnings=False)
     assert len(found) == 1 and "g6.xlarge" in found[0]
 
 
 def test_sagemaker_names_are_refused_for_eks_nodes():
-    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  node_instance_type: ml.g6.2xlarge\n", warnings=False)
+    found = messages(
+        MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  node_instance_type: ml.g6.2xlarge\n", warnings=False
+    )
     assert "EKS nodes use EC2 names such as 'g6.2xlarge'" in found[0]
 
 
 def test_gpu_type_must_match_the_created_node_type():
-    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  node_instance_type: g6.2xlarge\nserving:\n  gpu: {type: H100}\n", warnings=False)
+    found = messages(
+        MINIMAL["self-hosted"]
+        + "cluster:\n  create: eks\n  node_instance_type: g6.2xlarge\nserving:\n  gpu: {type: H100}\n",
+        warnings=False,
+    )
     assert len(found) == 1 and "has L4 GPUs, not H100" in found[0]
 
 
 def test_r1_on_a100_is_refused_for_lack_of_fp8():
-    found = messages("name: bot\nmodel: r1\nmode: self-hosted\nregion: us-west-2\nserving:\n  gpu: {type: A100-80GB, count: 8}\n")
+    found = messages(
+        "name: bot\nmodel: r1\nmode: self-hosted\nregion: us-west-2\nserving:\n  gpu: {type: A100-80GB, count: 8}\n"
+    )
     assert any("native FP8" in m for m in found)
 
 
 def test_unpinned_images_are_refused():
     found = messages(MINIMAL["self-hosted"] + "serving:\n  image: vllm/vllm-openai:latest\n")
     assert len(found) == 1 and "not pinned" in found[0]
-    assert problems(MINIMAL["self-hosted"] + "serving:\n  image: registry.example.com:5000/vllm@sha256:" + "a" * 64 + "\n") == []
+    assert (
+        problems(MINIMAL["self-hosted"] + "serving:\n  image: registry.example.com:5000/vllm@sha256:" + "a" * 64 + "\n")
+        == []
+    )
 
 
 def test_a_world_open_api_endpoint_is_refused():
-    found = messages(MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  endpoint_public_cidrs: [0.0.0.0/0]\n", warnings=False)
+    found = messages(
+        MINIMAL["self-hosted"] + "cluster:\n  create: eks\n  endpoint_public_cidrs: [0.0.0.0/0]\n", warnings=False
+    )
     assert len(found) == 1 and "whole internet" in found[0]
 
 

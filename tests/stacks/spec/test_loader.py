@@ -195,7 +195,10 @@ def test_an_unknown_pii_entity_points_at_the_key():
 
 
 def test_errors_inside_lists_point_at_the_item():
-    text = MINIMAL["serverless"] + "access:\n  invoke_principals:\n    - arn:aws:iam::123456789012:role/ok\n    - not-an-arn\n"
+    text = (
+        MINIMAL["serverless"]
+        + "access:\n  invoke_principals:\n    - arn:aws:iam::123456789012:role/ok\n    - not-an-arn\n"
+    )
     error = only_error(text)
     assert (error.line, error.column) == (8, 7)
     assert "'not-an-arn' is not an IAM role or user ARN" in error.message
