@@ -7,8 +7,6 @@ from typing import Optional
 
 import typer
 
-from . import errors
-
 
 def command(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Catalog id or alias (default: deepseek-r1)."),
@@ -26,18 +24,17 @@ def command(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
+    from deepseek_deploy.stacks.errors import BAD_INPUT, FAILED, DeployError
+    from deepseek_deploy.stacks.sizing.deployment import resolve_text
     from deepseek_deploy.stacks.spec import starter
-    from deepseek_deploy.stacks.spec.loader import SpecError, load_text
+    from deepseek_deploy.stacks.spec.loader import SpecError
 
-    try:
-        choice = starter.choose(model, mode, region, name)
-    except starter.StarterError as error:
-        raise errors.CliError(str(error)) from None
+    choice = starter.choose(model, mode, region, name)
     text = starter.render(choice, filename=os.path.basename(output) if output else "spec.yaml")
     try:  # the starter must validate as written; anything else is our bug, not the user's
-        load_text(text, output or "<init>")
+        resolve_text(text, output or "<init>")
     except SpecError as error:
-        raise errors.CliError(f"internal error: the starter spec does not validate:\n{error}", errors.FAILED) from None
+        raise DeployError(f"internal error: the starter spec does not validate:\n{error}", FAILED) from None
 
     from .output import emit_text, say
 
@@ -45,12 +42,12 @@ def command(
         emit_text(text)
         return
     if os.path.exists(output) and not force:
-        raise errors.CliError(f"{output} already exists; choose another path or pass --force to overwrite it")
+        raise DeployError(f"{output} already exists; choose another path or pass --force to overwrite it", BAD_INPUT)
     try:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as error:
-        raise errors.CliError(f"cannot write {output}: {error.strerror}") from None
+        raise DeployError(f"cannot write {output}: {error.strerror}", BAD_INPUT) from None
     say(
         f"Wrote {output}: {choice.model.id}, {choice.mode}, {choice.region}. Next: `deploy validate {output}`.",
         markup=False,

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import typer
 
-from . import errors
+from deepseek_deploy.stacks.errors import BAD_INPUT, FAILED, INTERRUPTED, OK, DeployError
 
 Spec = typer.Argument(..., metavar="SPEC", help="The spec file.")
 StackOpt = typer.Option(None, "--stack", help="Stack name (default: dev).")
@@ -40,26 +40,19 @@ def open_engine(
     install_pulumi: bool,
     preflight: bool = True,
 ) -> tuple[Any, Any]:
-    """Load the spec and set up the engine; every failure becomes a CliError with its exit code."""
+    """Resolve the spec and set up the engine; failures are DeployErrors with their exit codes."""
     from deepseek_deploy.stacks.build.program import build
     from deepseek_deploy.stacks.run import engine as eng
-    from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
+    from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
-    try:
-        loaded = load_spec(spec_path)
-    except SpecError as error:
-        raise errors.CliError("\n".join(str(d) for d in error.diagnostics), errors.BAD_INPUT) from None
-    base_dir = os.path.dirname(os.path.abspath(spec_path))
-    try:
-        settings = eng.resolve(loaded.spec, stack=stack, backend=backend, secrets=secrets, aws_profile=aws_profile)
-        if preflight:
-            from deepseek_deploy.stacks.run import preflight as checks
+    deployment = resolve_file(spec_path)
+    settings = eng.resolve(deployment.spec, stack=stack, backend=backend, secrets=secrets, aws_profile=aws_profile)
+    if preflight:
+        from deepseek_deploy.stacks.run import preflight as checks
 
-            checks.check(loaded.spec, settings.config.get("aws:profile"))
-        command = eng.find_pulumi(install_pulumi or _offer_install())
-    except eng.EngineError as error:
-        raise errors.CliError(error.message, error.code) from None
-    return loaded, eng.Engine(settings, lambda: build(loaded.spec, base_dir), command)
+        checks.check(deployment.spec, settings.config.get("aws:profile"))
+    command = eng.find_pulumi(install_pulumi or _offer_install())
+    return deployment, eng.Engine(settings, lambda: build(deployment), command)
 
 
 def _offer_install() -> bool:
@@ -78,20 +71,16 @@ def _offer_install() -> bool:
 
 
 def _run(engine: Any, operation: str, json_output: bool) -> Any:
-    from deepseek_deploy.stacks.run.engine import EngineError
-
     from .progress import Progress
 
     progress = Progress(json_output)
     try:
         return getattr(engine, operation)(progress), progress
-    except EngineError as error:
-        raise errors.CliError(error.message, error.code) from None
     except KeyboardInterrupt:
-        raise errors.CliError(
+        raise DeployError(
             f"interrupted: the {operation} was cancelled. Resources already finished are kept; "
             f"run `deploy {operation}` again to continue (pending creates are retried), or `deploy refresh` to re-read what exists",
-            errors.INTERRUPTED,
+            INTERRUPTED,
         ) from None
 
 
@@ -178,7 +167,7 @@ def up(
         if not typer.confirm(
             f"Apply these changes to {engine.settings.stack} ({_summary(preview_result.summary)})?", default=False
         ):
-            raise errors.CliError("nothing was changed", errors.OK)
+            raise DeployError("nothing was changed", OK)
     result, progress = _run(engine, "up", json_output)
     shown = _shown(result.outputs, result.secret_outputs, show_secrets=False)
     progress.emit({"event": "result", "changes": result.summary, "outputs": shown})
@@ -216,14 +205,12 @@ def destroy(
     name = engine.settings.stack
     if not yes:
         if not sys.stdin.isatty():
-            raise errors.CliError(
-                "destroy deletes the deployment; without a terminal to confirm on, pass --yes", errors.BAD_INPUT
-            )
+            raise DeployError("destroy deletes the deployment; without a terminal to confirm on, pass --yes", BAD_INPUT)
         answer = typer.prompt(
             f"This deletes every resource of {loaded.spec.name} (stack {name}). Type the stack name to confirm"
         )
         if answer.strip() != name:
-            raise errors.CliError("the name did not match; nothing was deleted", errors.BAD_INPUT)
+            raise DeployError("the name did not match; nothing was deleted", BAD_INPUT)
     _operate(engine, "destroy", json_output, f"{name} destroyed")
 
 
@@ -252,8 +239,6 @@ def _stack_outputs(
     spec: str, stack: Optional[str], backend: Optional[str], secrets: Optional[str], install_pulumi: bool
 ) -> tuple[Any, Any, Any]:
     """Read the stack's outputs; reading state needs no cloud credentials."""
-    from deepseek_deploy.stacks.run.engine import EngineError
-
     loaded, engine = open_engine(
         spec,
         stack=stack,
@@ -263,10 +248,7 @@ def _stack_outputs(
         install_pulumi=install_pulumi,
         preflight=False,
     )
-    try:
-        return loaded, engine, engine.outputs()
-    except EngineError as error:
-        raise errors.CliError(error.message, error.code) from None
+    return loaded, engine, engine.outputs()
 
 
 def outputs(
@@ -307,7 +289,7 @@ def status(
 
     if not result.outputs:
         plain(f"{loaded.spec.name} ({engine.settings.stack}): not deployed")
-        raise errors.CliError("not deployed", errors.FAILED)
+        raise DeployError("not deployed", FAILED)
     endpoint = result.outputs.get("endpoint") or result.outputs.get("invoke_model_id")
     plain(
         f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode {loaded.spec.mode}, {loaded.spec.region}"

@@ -15,7 +15,9 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer
 
-from . import errors, init, lifecycle, models, plan, render, schema, validate
+from deepseek_deploy.stacks import errors
+
+from . import init, lifecycle, models, plan, render, schema, validate
 
 state = {"debug": False}
 
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as error:  # usage errors: unknown option, missing argument
         error.show()  # type: ignore[attr-defined]
         return error.exit_code
-    except errors.CliError as error:
+    except errors.DeployError as error:  # every expected failure, caught once
         return _fail(error.message, error.code)
     except (KeyboardInterrupt, typer.Abort):
         return _fail("interrupted", errors.INTERRUPTED)

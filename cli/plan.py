@@ -7,63 +7,17 @@ from typing import Any, Optional
 
 import typer
 
-from . import errors
-
 
 def plan_document(path: str, stack: str = "dev") -> dict[str, Any]:
-    """Load, validate and plan one spec; raise CliError for bad input or what cannot be planned."""
-    import os
+    """Resolve and plan one spec: the `plan --json` document (errors are DeployErrors)."""
+    from deepseek_deploy.stacks.run.dry_run import plan_document as document_of
+    from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
-    from deepseek_deploy.stacks.build.program import NotBuildable
-    from deepseek_deploy.stacks.run.recorder import run_program
-    from deepseek_deploy.stacks.sizing import cost
-    from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
-
-    try:
-        loaded = load_spec(path)
-    except SpecError as error:
-        raise errors.CliError("\n".join(str(d) for d in error.diagnostics), errors.BAD_INPUT) from None
-    try:
-        result = run_program(loaded.spec, stack, base_dir=os.path.dirname(os.path.abspath(path)))
-    except NotBuildable as error:
-        raise errors.CliError(str(error), errors.FAILED) from None
-    result.cost = cost.estimate(loaded.spec)
-    result.planner = planner_summary(loaded.spec)
-    document = result.as_json()
-    document["warnings"] = [str(w) for w in loaded.warnings]
-    return document
-
-
-def planner_summary(spec: Any) -> dict[str, Any]:
-    """The catalog choices the plan made (hardware, ids), for the `planner` key."""
-    from deepseek_deploy.stacks import catalog
-
-    model = catalog.model(spec.model)
-    offer = model.offer(spec.mode)
-    summary: dict[str, Any] = {"model": model.id, "mode": spec.mode}
-    if spec.mode == "serverless":
-        summary.update(model_id=offer.model_id, profiles=offer.profiles, regions=list(offer.regions or ()))
-    elif spec.mode == "marketplace":
-        instance_type = spec.endpoint.instance_type or offer.default_instance
-        instance = catalog.instance(instance_type)
-        summary.update(
-            hub_model_id=offer.hub_model_id,
-            hub_version=offer.hub_version,
-            instance_type=instance_type,
-            instance_count=spec.endpoint.instance_count,
-            gpu_type=instance.gpu if instance else None,
-            gpus_per_instance=instance.gpus if instance else None,
-        )
-    elif spec.mode == "custom-import":
-        summary.update(weights_source=spec.weights_source, custom_model_units=offer.cmus)
-    elif spec.mode == "self-hosted":
-        from deepseek_deploy.stacks.sizing.planner import plan_serving
-
-        summary.update(plan_serving(spec).as_dict())
-    return summary
+    return document_of(resolve_file(path), stack)
 
 
 def _write_manifests(document: dict[str, Any], directory: str) -> None:
+    from deepseek_deploy.stacks.errors import BAD_INPUT, DeployError
     from deepseek_deploy.stacks.run import manifests
 
     from .output import plain
@@ -75,7 +29,7 @@ def _write_manifests(document: dict[str, Any], directory: str) -> None:
     try:
         written = manifests.write(document["resources"], directory)
     except OSError as error:
-        raise errors.CliError(f"cannot write manifests to {directory}: {error.strerror}") from None
+        raise DeployError(f"cannot write manifests to {directory}: {error.strerror}", BAD_INPUT) from None
     plain(f"wrote {len(written.files)} Kubernetes objects to {directory}/ (apply with `kubectl apply -f {directory}`)")
     for path in written.secrets:
         plain(f"note: {path} holds placeholders: replace them, or create the Secret with kubectl, before applying")

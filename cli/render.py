@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from . import errors
-
 
 def command(
     spec: str = typer.Argument(..., metavar="SPEC", help="The spec file."),
@@ -14,26 +12,15 @@ def command(
     force: bool = typer.Option(False, "--force", help="Overwrite files you edited since the last render."),
 ) -> None:
     from deepseek_deploy.stacks.run import render
-    from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
+    from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
-    try:
-        loaded = load_spec(spec)
-    except SpecError as error:
-        raise errors.CliError("\n".join(str(d) for d in error.diagnostics), errors.BAD_INPUT) from None
+    deployment = resolve_file(spec)
     with open(spec, encoding="utf-8") as handle:
         spec_text = handle.read()
-    files = render.project_files(loaded.spec, spec_text, stack)
-    try:
-        result = render.write(output, files, force=force)
-    except render.RenderConflict as conflict:
-        raise errors.CliError(
-            f"{output}: you changed {', '.join(conflict.paths)} since it was rendered; nothing was written. Pass --force to overwrite",
-            errors.BAD_INPUT,
-        ) from None
-    except OSError as error:
-        raise errors.CliError(f"cannot write {output}: {error.strerror}") from None
+    result = render.write(output, render.project_files(deployment.spec, spec_text, stack), force=force)
     from .output import plain
 
     plain(
-        f"rendered {output}/: {len(result.written)} written, {len(result.unchanged)} unchanged. Next: cd {output} && pulumi up (see README.md)"
+        f"rendered {output}/: {len(result.written)} written, {len(result.unchanged)} unchanged. "
+        f"Next: cd {output} && pulumi up (see README.md)"
     )

@@ -6,34 +6,26 @@ from typing import Any
 
 import typer
 
-from . import errors
-
 
 def validate_files(paths: list[str]) -> dict[str, Any]:
     """The `validate --json` document: every error and warning of every file."""
-    from deepseek_deploy.stacks.spec.loader import SpecError, load_spec
+    from deepseek_deploy.stacks.sizing.deployment import resolve_file
+    from deepseek_deploy.stacks.spec.loader import SpecError
 
     document: dict[str, Any] = {"valid": True, "errors": [], "warnings": [], "files": []}
     for path in paths:
         try:
-            loaded = load_spec(path)
+            deployment = resolve_file(path)
         except SpecError as error:
             document["valid"] = False
             document["errors"].extend(d.as_json() for d in error.diagnostics if d.severity == "error")
             document["warnings"].extend(d.as_json() for d in error.diagnostics if d.severity == "warning")
             document["files"].append({"file": path, "valid": False})
             continue
-        spec = loaded.spec
-        document["warnings"].extend(d.as_json() for d in loaded.warnings)
+        spec = deployment.spec
+        document["warnings"].extend(d.as_json() for d in deployment.warnings)
         document["files"].append(
-            {
-                "file": path,
-                "valid": True,
-                "name": spec.name,
-                "model": spec.model,
-                "mode": spec.mode,
-                "region": spec.region,
-            }
+            {"file": path, "valid": True, "name": spec.name, "model": spec.model, "mode": spec.mode, "region": spec.region}
         )
     return document
 
@@ -42,6 +34,8 @@ def command(
     specs: list[str] = typer.Argument(..., metavar="SPEC...", help="Spec files to check."),
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> int:
+    from deepseek_deploy.stacks.errors import BAD_INPUT, OK
+
     document = validate_files(specs)
     from .output import emit_json, plain, status
 
@@ -56,4 +50,4 @@ def command(
                 status(True, f"{result['file']}: valid ({result['model']}, {result['mode']}, {result['region']})")
             else:
                 status(False, f"{result['file']}: invalid")
-    return errors.OK if document["valid"] else errors.BAD_INPUT
+    return OK if document["valid"] else BAD_INPUT

@@ -14,19 +14,15 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Optional
 
-MISSING_PREREQUISITE = 3
-FAILED = 1
-BAD_INPUT = 2
+from ..errors import BAD_INPUT, FAILED, MISSING_PREREQUISITE, DeployError
+
 PULUMI_CLOUD = ("https://api.pulumi.com", "https://app.pulumi.com")
 PENDING = re.compile(r"pending operation", re.I)
 PLUGIN_PACKAGES = {"aws": "pulumi-aws", "kubernetes": "pulumi-kubernetes", "random": "pulumi-random"}
 
 
-class EngineError(Exception):
-    def __init__(self, message: str, code: int = FAILED):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class EngineError(DeployError):
+    """A failure of the engine or of what it needs (the CLI, credentials, a passphrase)."""
 
 
 @dataclass(frozen=True)

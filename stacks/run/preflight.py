@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from .engine import MISSING_PREREQUISITE, EngineError
+from ..errors import MISSING_PREREQUISITE
+from .engine import EngineError
 
 
 def aws_credentials(profile: Optional[str]) -> None:
@@ -30,7 +31,7 @@ def kubeconfig(spec: Any) -> None:
     """An existing cluster needs a readable kubeconfig (a created EKS cluster brings its own)."""
     if getattr(spec, "mode", None) != "self-hosted" or spec.cluster.create:
         return
-    from ..build.program import kubeconfig_path
+    from ..build.kubernetes import kubeconfig_path
 
     path = kubeconfig_path(spec)
     if not os.path.isfile(path):

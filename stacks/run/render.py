@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+from ..errors import BAD_INPUT, DeployError
+
 MANIFEST = ".deepseek-deploy-render.json"
 # template -> path in the project ({stack} is filled in)
 FILES = {
@@ -27,11 +29,16 @@ FILES = {
 PINNED = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random")
 
 
-class RenderConflict(Exception):
+class RenderConflict(DeployError):
     """Files the user changed since the last render; nothing was written."""
 
-    def __init__(self, paths: list[str]):
-        super().__init__(", ".join(paths))
+    code = BAD_INPUT
+
+    def __init__(self, directory: str, paths: list[str]):
+        super().__init__(
+            f"{directory}: you changed {', '.join(paths)} since it was rendered; nothing was written. "
+            "Pass --force to overwrite"
+        )
         self.paths = paths
 
 
@@ -68,6 +75,14 @@ def project_files(spec: Any, spec_text: str, stack: str = "dev") -> dict[str, st
 
 
 def write(directory: str, files: dict[str, str], force: bool = False) -> Rendered:
+    """Write the project; RenderConflict where the user edited a file, DeployError where the disk refuses."""
+    try:
+        return _write(directory, files, force)
+    except OSError as error:
+        raise DeployError(f"cannot write {directory}: {error.strerror}", BAD_INPUT) from None
+
+
+def _write(directory: str, files: dict[str, str], force: bool) -> Rendered:
     manifest_path = os.path.join(directory, MANIFEST)
     recorded: dict[str, str] = {}
     if os.path.isfile(manifest_path):
@@ -84,7 +99,7 @@ def write(directory: str, files: dict[str, str], force: bool = False) -> Rendere
         if current != content and edited:
             conflicts.append(path)
     if conflicts and not force:
-        raise RenderConflict(conflicts)
+        raise RenderConflict(directory, conflicts)
     result = Rendered()
     for path, content in sorted(files.items()):
         target = os.path.join(directory, path)

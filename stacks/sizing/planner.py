@@ -12,8 +12,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from .. import catalog
+from ..errors import BAD_INPUT, DeployError
 from ..spec.models import SelfHostedSpec
 from . import capacity
+from .replicas import Replicas
 
 GPU_COUNTS = (1, 2, 4, 8)
 MAX_NODES_PER_REPLICA = 4
@@ -24,13 +26,14 @@ WARMUP_S = 300
 IMAGE_GIB = 30  # the vLLM image unpacked is ~25 GB
 
 
-class PlanError(ValueError):
+class PlanError(DeployError):
     """The spec cannot be served as written; `path` is the spec key to change."""
+
+    code = BAD_INPUT
 
     def __init__(self, path: tuple, message: str):
         super().__init__(message)
         self.path = path
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -199,67 +202,79 @@ def fit_gpu(fit: capacity.Fit) -> str:
     return instance.gpu if instance else fit.instance.split(" x ")[-1]
 
 
-def plan_serving(spec: SelfHostedSpec) -> ServingPlan:
+def _context_length(spec: SelfHostedSpec, model: catalog.Model, final: capacity.Fit) -> int:
+    """`auto`: the largest context whose KV cache fits; else the asked length, if it fits."""
+    largest = min(model.context_length, final.max_tokens // 1024 * 1024)
+    wanted = spec.serving.max_model_len
+    if wanted == "auto":
+        return largest
+    path = ("serving", "max_model_len")
+    if wanted > model.context_length:
+        raise PlanError(
+            path, f"{model.id} has a {model.context_length}-token context; max_model_len can be at most that"
+        )
+    if wanted > final.max_tokens:
+        raise PlanError(
+            path,
+            f"the KV cache left on {final.describe()} holds {final.max_tokens} tokens; "
+            f"max_model_len can be at most {largest} (or use auto)",
+        )
+    return wanted
+
+
+def _weights_cache_gi(spec: SelfHostedSpec, model: catalog.Model, weights_gib: float) -> int:
+    """The asked size if it holds the weights; by default the weights plus room, in steps of 50 GiB."""
+    cache = spec.serving.weights_cache
+    needed = math.ceil(weights_gib * 1.1 + 10)
+    if "size_gi" not in cache.model_fields_set:
+        return max(cache.size_gi, math.ceil(needed / 50) * 50)
+    if cache.size_gi < needed:
+        raise PlanError(
+            ("serving", "weights_cache", "size_gi"),
+            f"{model.id}'s weights take {weights_gib:.0f} GiB; the weights cache needs at least {needed} GiB",
+        )
+    return cache.size_gi
+
+
+def _hardware(
+    spec: SelfHostedSpec, model: catalog.Model, quant: str, util: float
+) -> tuple[Optional[str], str, capacity.Fit]:
+    """(instance type or None on an existing cluster, GPU type, the fit the parallelism starts from)."""
+    if spec.cluster.create == "eks":
+        instance_type, fit = _created_cluster_hardware(spec, model, quant, util)
+        return instance_type, _instance(instance_type).gpu, fit
+    fit = _existing_cluster_hardware(spec, model, quant, util)
+    return None, fit_gpu(fit), fit
+
+
+def plan_serving(spec: SelfHostedSpec, model: catalog.Model, replicas: Replicas) -> ServingPlan:
     """Every number the vLLM deployment needs, or PlanError naming the key to change."""
-    model = catalog.model(spec.model)
     serving = spec.serving
     util = serving.gpu_memory_utilization
     quant = _quantization(model, serving.quantization)
     if quant == "awq" and model.mla is not None:
         raise PlanError(("serving", "quantization"), f"{model.id} ships FP8 weights; use quantization: none")
-    notes: list[str] = []
-    if spec.cluster.create == "eks":
-        instance_type, fit = _created_cluster_hardware(spec, model, quant, util)
-        gpu_type = catalog.instance(instance_type).gpu
-    else:
-        instance_type, fit = None, _existing_cluster_hardware(spec, model, quant, util)
-        gpu_type = fit_gpu(fit)
+    instance_type, gpu_type, fit = _hardware(spec, model, quant, util)
     tp, pp = _parallelism(spec, model, fit)
     final = capacity.fit_gpus(model, gpu_type, tp, pp, quantization=quant, utilization=util)
-
-    largest = min(model.context_length, final.max_tokens // 1024 * 1024)
-    if serving.max_model_len == "auto":
-        max_model_len = largest
-    else:
-        max_model_len = serving.max_model_len
-        if max_model_len > model.context_length:
-            raise PlanError(
-                ("serving", "max_model_len"),
-                f"{model.id} has a {model.context_length}-token context; max_model_len can be at most that",
-            )
-        if max_model_len > final.max_tokens:
-            raise PlanError(
-                ("serving", "max_model_len"),
-                f"the KV cache left on {final.describe()} holds {final.max_tokens} tokens; max_model_len can be at most {largest} (or use auto)",
-            )
-
     weights = final.weights_gib
-    cache_needed = math.ceil(weights * 1.1 + 10)
-    if "size_gi" in serving.weights_cache.model_fields_set:
-        weights_cache = serving.weights_cache.size_gi
-        if weights_cache < cache_needed:
-            raise PlanError(
-                ("serving", "weights_cache", "size_gi"),
-                f"{model.id}'s weights take {weights:.0f} GiB; the weights cache needs at least {cache_needed} GiB",
-            )
-    else:
-        weights_cache = max(serving.weights_cache.size_gi, math.ceil(cache_needed / 50) * 50)
-
     cpu, memory_gi, shm_gi = _pod_size(instance_type, tp, weights / pp)
-    startup = math.ceil(weights / pp / DOWNLOAD_GIB_PER_S + weights / pp / LOAD_GIB_PER_S + WARMUP_S)
-    node_disk = math.ceil((100 + IMAGE_GIB + weights / pp * 1.1) / 50) * 50
+    notes: list[str] = []
     if instance_type is None:
         notes.append(
-            f"existing cluster: pods ask for {tp} x {gpu_type}, {cpu} CPUs and {memory_gi} GiB; its GPU nodes must have that free"
+            f"existing cluster: pods ask for {tp} x {gpu_type}, {cpu} CPUs and {memory_gi} GiB; "
+            "its GPU nodes must have that free"
         )
-    if (serving.autoscaling.max if serving.autoscaling else serving.replicas) > 1:
+    if replicas.max > 1:
         notes.append(
-            "more than one replica shares the weights cache: its storage class must support ReadWriteMany (e.g. EFS), or each replica downloads the weights"
+            "more than one replica shares the weights cache: its storage class must support ReadWriteMany "
+            "(e.g. EFS), or each replica downloads the weights"
         )
+    facts = catalog.load().vllm
     return ServingPlan(
         model=model.id,
         hf_repo=model.hf_repo,
-        image=serving.image or catalog.load().vllm.image,
+        image=serving.image or facts.image,
         instance_type=instance_type,
         gpu_type=gpu_type,
         gpus_per_node=tp,
@@ -267,7 +282,7 @@ def plan_serving(spec: SelfHostedSpec) -> ServingPlan:
         gpus_per_replica=tp * pp,
         tensor_parallel=tp,
         pipeline_parallel=pp,
-        max_model_len=max_model_len,
+        max_model_len=_context_length(spec, model, final),
         max_tokens_in_cache=final.max_tokens,
         weights_gib=weights,
         kv_cache_gib=final.kv_cache_gib,
@@ -275,15 +290,23 @@ def plan_serving(spec: SelfHostedSpec) -> ServingPlan:
         gpu_memory_utilization=util,
         quantization=quant,
         dtype=capacity.weight_dtype(model, quant),
-        reasoning_parser=catalog.load().vllm.reasoning_parser if model.reasoning else None,
+        reasoning_parser=facts.reasoning_parser if model.reasoning else None,
         cpu=cpu,
         memory_gi=memory_gi,
         shm_gi=shm_gi,
-        startup_seconds=startup,
-        node_disk_gib=node_disk,
-        weights_cache_gi=weights_cache,
+        startup_seconds=math.ceil(weights / pp / DOWNLOAD_GIB_PER_S + weights / pp / LOAD_GIB_PER_S + WARMUP_S),
+        node_disk_gib=math.ceil((100 + IMAGE_GIB + weights / pp * 1.1) / 50) * 50,
+        weights_cache_gi=_weights_cache_gi(spec, model, weights),
         notes=tuple(notes),
     )
+
+
+def _instance(name: str) -> catalog.Instance:
+    """An instance type the planner already checked the catalog knows."""
+    instance = catalog.instance(name)
+    if instance is None:  # pragma: no cover - _created_cluster_hardware refuses unknown names first
+        raise PlanError(("cluster", "node_instance_type"), f"'{name}' is not a GPU instance type the catalog knows")
+    return instance
 
 
 def _pod_size(instance_type: Optional[str], gpus: int, weights_per_node_gib: float) -> tuple[int, int, int]:

@@ -30,8 +30,7 @@ def _modes_serving(model: catalog.Model) -> str:
     return ", ".join(model.supported_modes)
 
 
-def mode_offers_model(spec: BaseSpec) -> Iterable[Problem]:
-    model = catalog.model(spec.model)
+def mode_offers_model(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     offer = model.offer(spec.mode)
     if not offer.available:
         yield Problem(
@@ -41,8 +40,7 @@ def mode_offers_model(spec: BaseSpec) -> Iterable[Problem]:
         )
 
 
-def region_offers_model(spec: BaseSpec) -> Iterable[Problem]:
-    model = catalog.model(spec.model)
+def region_offers_model(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     offer = model.offer(spec.mode)
     if not offer.available or offer.regions is None or spec.region in offer.regions:
         return
@@ -61,10 +59,10 @@ def region_offers_model(spec: BaseSpec) -> Iterable[Problem]:
         )
 
 
-def serverless_profile(spec: BaseSpec) -> Iterable[Problem]:
+def serverless_profile(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     if not isinstance(spec, ServerlessSpec):
         return
-    offer = catalog.model(spec.model).offer("serverless")
+    offer = model.offer("serverless")
     if not offer.available:
         return
     wanted = spec.serverless.cross_region
@@ -81,7 +79,7 @@ def serverless_profile(spec: BaseSpec) -> Iterable[Problem]:
         )
 
 
-def guardrail_enforcement(spec: BaseSpec) -> Iterable[Problem]:
+def guardrail_enforcement(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     guardrail = spec.effective_guardrail
     if guardrail is None or not guardrail.enforce:
         return
@@ -98,7 +96,7 @@ def guardrail_enforcement(spec: BaseSpec) -> Iterable[Problem]:
         )
 
 
-def guardrail_has_a_policy(spec: BaseSpec) -> Iterable[Problem]:
+def guardrail_has_a_policy(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     """Bedrock refuses a guardrail with nothing to check."""
     guardrail = spec.effective_guardrail
     if guardrail is None:
@@ -125,10 +123,9 @@ def _fit_alternatives(
     return ", ".join(fit.describe() for fit in fits[:5])
 
 
-def marketplace_instance(spec: BaseSpec) -> Iterable[Problem]:
+def marketplace_instance(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     if not isinstance(spec, MarketplaceSpec) or spec.endpoint.instance_type is None:
         return
-    model = catalog.model(spec.model)
     offer = model.offer("marketplace")
     if not offer.available:
         return
@@ -161,10 +158,10 @@ def marketplace_instance(spec: BaseSpec) -> Iterable[Problem]:
         )
 
 
-def marketplace_kms(spec: BaseSpec) -> Iterable[Problem]:
+def marketplace_kms(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     if not isinstance(spec, MarketplaceSpec):
         return
-    offer = catalog.model(spec.model).offer("marketplace")
+    offer = model.offer("marketplace")
     name = spec.endpoint.instance_type or offer.default_instance
     instance = catalog.instance(name) if name else None
     if instance is not None and instance.local_nvme and spec.endpoint.kms_key not in ("auto", "none"):
@@ -180,7 +177,7 @@ def _range(low: int, high: int, path: tuple, what: str) -> Iterable[Problem]:
         yield Problem(path, f"{what}: min ({low}) is larger than max ({high})")
 
 
-def scaling_ranges(spec: BaseSpec) -> Iterable[Problem]:
+def scaling_ranges(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     if isinstance(spec, MarketplaceSpec) and spec.endpoint.autoscaling:
         scaling = spec.endpoint.autoscaling
         yield from _range(scaling.min, scaling.max, ("endpoint", "autoscaling", "min"), "endpoint autoscaling")
@@ -196,7 +193,7 @@ def scaling_ranges(spec: BaseSpec) -> Iterable[Problem]:
             yield from _range(scaling.min, scaling.max, ("serving", "autoscaling", "min"), "serving autoscaling")
 
 
-def eks_version(spec: BaseSpec) -> Iterable[Problem]:
+def eks_version(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     if not isinstance(spec, SelfHostedSpec) or spec.cluster.create != "eks":
         return
     facts = catalog.load().kubernetes
@@ -224,18 +221,6 @@ def eks_version(spec: BaseSpec) -> Iterable[Problem]:
         )
 
 
-def self_hosted_plan(spec: BaseSpec) -> Iterable[Problem]:
-    """The capacity planner must find hardware, parallelism and a context length that work."""
-    if not isinstance(spec, SelfHostedSpec):
-        return
-    from .planner import PlanError, plan_serving
-
-    try:
-        plan_serving(spec)
-    except PlanError as error:
-        yield Problem(error.path, error.message)
-
-
 def custom_import_weights(spec: BaseSpec, base_dir: str | None = None) -> Iterable[Problem]:
     if not isinstance(spec, CustomImportSpec) or spec.weights is None:
         return
@@ -257,7 +242,7 @@ def custom_import_weights(spec: BaseSpec, base_dir: str | None = None) -> Iterab
         )
 
 
-RULES: tuple[Callable[[BaseSpec], Iterable[Problem]], ...] = (
+RULES: tuple[Callable[[BaseSpec, catalog.Model], Iterable[Problem]], ...] = (
     mode_offers_model,
     region_offers_model,
     serverless_profile,
@@ -267,14 +252,13 @@ RULES: tuple[Callable[[BaseSpec], Iterable[Problem]], ...] = (
     marketplace_kms,
     scaling_ranges,
     eks_version,
-    self_hosted_plan,
 )
 
 
-def check(spec: BaseSpec, base_dir: str | None = None) -> list[Problem]:
-    """Every problem the cross-field rules find, errors and warnings."""
+def check(spec: BaseSpec, model: catalog.Model, base_dir: str | None = None) -> list[Problem]:
+    """Every problem the cross-field rules find, errors and warnings (the planner's come from `deployment`)."""
     problems: list[Problem] = []
     for rule in RULES:
-        problems.extend(rule(spec))
+        problems.extend(rule(spec, model))
     problems.extend(custom_import_weights(spec, base_dir))
     return problems

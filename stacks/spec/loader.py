@@ -1,24 +1,27 @@
-"""Load a spec file: read, parse with positions, validate, apply the cross-field rules.
+"""Read a spec file and validate its structure: YAML with positions, then the pydantic models.
 
 Every problem becomes a `Diagnostic` that reads `FILE:LINE:COL: message`: a typo'd key gets
 the closest known key, a section of another mode says which mode it belongs to, and
-nothing is ever reported as a traceback.
+nothing is ever reported as a traceback. Rules that need the capacity planner run one layer
+up, in `sizing.deployment`, which points its problems at lines through `LoadedSpec.locate`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
 from .. import catalog
-from ..sizing import rules  # TODO layering: moves to sizing.deployment
-from .models import MODE_SECTIONS, MODES, SPEC_CLASSES, BaseSpec, section_at
+from ..errors import BAD_INPUT, DeployError
+from .models import MODE_SECTIONS, SPEC_CLASSES, BaseSpec, section_at
+from .sections import MODES
 from .yaml_source import Position, SourceMap, YamlSyntaxError, parse
 
 MAX_SPEC_BYTES = 1024 * 1024
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class Diagnostic:
     line: int
     column: int
     message: str
-    severity: Literal["error", "warning"] = "error"
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
@@ -43,8 +46,10 @@ class Diagnostic:
         }
 
 
-class SpecError(Exception):
+class SpecError(DeployError):
     """The spec is invalid; `diagnostics` holds every error (and warning) found."""
+
+    code = BAD_INPUT
 
     def __init__(self, diagnostics: list[Diagnostic]):
         super().__init__("\n".join(str(d) for d in diagnostics))
@@ -55,11 +60,24 @@ class SpecError(Exception):
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+def _fail(file: str, message: str, position: Position = Position(1, 1)) -> SpecError:
+    return SpecError([Diagnostic(file, position.line, position.column, message)])
+
+
 @dataclass(frozen=True)
 class LoadedSpec:
+    """A structurally valid spec, with the positions of its keys for later diagnostics."""
+
     path: str
     spec: BaseSpec
-    warnings: list[Diagnostic] = field(default_factory=list)
+    source: SourceMap
+    base_dir: str | None = None  # the spec file's folder: local paths in the spec are relative to it
+
+    def locate(self, path: tuple, message: str, severity: Severity = "error") -> Diagnostic:
+        """A diagnostic at the key (for sections) or value at `path`."""
+        prefer_key = path not in self.source.values or path in self.source.containers
+        position = self.source.locate(path, prefer_key=prefer_key)
+        return Diagnostic(self.path, position.line, position.column, message, severity)
 
 
 # ---------------------------------------------------------------- pydantic errors -> diagnostics
@@ -165,107 +183,70 @@ def _diagnostics_from(error: ValidationError, cls: type[BaseModel], file: str, s
 
 
 def _read(path: str) -> str:
-    display = path
     if not os.path.exists(path):
-        raise SpecError(
-            [
-                Diagnostic(
-                    display, 1, 1, "no such file; check the path, or write a starter spec with `deploy init -o FILE`"
-                )
-            ]
-        )
+        raise _fail(path, "no such file; check the path, or write a starter spec with `deploy init -o FILE`")
     if os.path.isdir(path):
-        raise SpecError([Diagnostic(display, 1, 1, "is a directory; give the path of a spec file (*.yaml)")])
+        raise _fail(path, "is a directory; give the path of a spec file (*.yaml)")
     try:
         if os.path.getsize(path) > MAX_SPEC_BYTES:
-            raise SpecError([Diagnostic(display, 1, 1, "is larger than 1 MiB; a spec is a short YAML file")])
+            raise _fail(path, "is larger than 1 MiB; a spec is a short YAML file")
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as error:
-        raise SpecError([Diagnostic(display, 1, 1, f"cannot be read: {error.strerror}")]) from None
+        raise _fail(path, f"cannot be read: {error.strerror}") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise SpecError([Diagnostic(display, line, 1, "is not UTF-8 text; save the spec as UTF-8")]) from None
+        raise _fail(path, "is not UTF-8 text; save the spec as UTF-8", Position(line, 1)) from None
 
 
-def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> LoadedSpec:
-    """Validate spec text; raise SpecError with every problem found."""
-    try:
-        data, source = parse(text)
-    except YamlSyntaxError as error:
-        raise SpecError([Diagnostic(file, error.position.line, error.position.column, error.message)]) from None
-
-    if data is None:
-        raise SpecError(
-            [
-                Diagnostic(
-                    file,
-                    1,
-                    1,
-                    "the spec is empty; it needs at least name, model, mode and region (`deploy init` writes a starter)",
-                )
-            ]
-        )
-    if not isinstance(data, dict):
-        raise SpecError(
-            [Diagnostic(file, 1, 1, f"the spec must be a mapping of keys (name: ..., model: ...), not {_kind(data)}")]
-        )
-
-    mode = data.get("mode")
-    if "mode" not in data:
-        raise SpecError([Diagnostic(file, 1, 1, f"missing required key 'mode' ({' | '.join(MODES)})")])
-    if mode not in SPEC_CLASSES:
-        position = source.locate(("mode",))
-        hint = catalog.did_you_mean(str(mode), list(MODES))
-        raise SpecError(
-            [
-                Diagnostic(
-                    file,
-                    position.line,
-                    position.column,
-                    f"mode: '{mode}' is not a mode{hint} Modes: {', '.join(MODES)}",
-                )
-            ]
-        )
-
-    cls = SPEC_CLASSES[mode]
-    diagnostics: list[Diagnostic] = []
+def _foreign_sections(data: dict[str, Any], mode: str, file: str, source: SourceMap) -> list[Diagnostic]:
+    """A section that configures another mode: say which mode it belongs to."""
+    found = []
     every_section = dict.fromkeys(section for sections in MODE_SECTIONS.values() for section in sections)
     for section in every_section:
         if section in data and section not in MODE_SECTIONS[mode]:
             position = source.locate((section,), prefer_key=True)
-            owners = [m for m, sections in MODE_SECTIONS.items() if section in sections]
-            diagnostics.append(
-                Diagnostic(
-                    file,
-                    position.line,
-                    position.column,
-                    f"'{section}' configures mode {' or '.join(owners)}, but this spec has mode {mode}; remove it or change the mode",
-                )
-            )
+            owners = " or ".join(m for m, sections in MODE_SECTIONS.items() if section in sections)
+            message = f"'{section}' configures mode {owners}, but this spec has mode {mode}; remove it or change the mode"
+            found.append(Diagnostic(file, position.line, position.column, message))
+    return found
 
+
+def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> LoadedSpec:
+    """Parse and validate the structure of spec text; raise SpecError with every problem found."""
+    try:
+        data, source = parse(text)
+    except YamlSyntaxError as error:
+        raise _fail(file, error.message, error.position) from None
+    if data is None:
+        raise _fail(
+            file, "the spec is empty; it needs at least name, model, mode and region (`deploy init` writes a starter)"
+        )
+    if not isinstance(data, dict):
+        raise _fail(file, f"the spec must be a mapping of keys (name: ..., model: ...), not {_kind(data)}")
+    if "mode" not in data:
+        raise _fail(file, f"missing required key 'mode' ({' | '.join(MODES)})")
+    mode = data["mode"]
+    if mode not in SPEC_CLASSES:
+        hint = catalog.did_you_mean(str(mode), list(MODES))
+        message = f"mode: '{mode}' is not a mode{hint} Modes: {', '.join(MODES)}"
+        raise _fail(file, message, source.locate(("mode",)))
+
+    cls = SPEC_CLASSES[mode]
+    diagnostics = _foreign_sections(data, mode, file, source)
     try:
         spec = cls.model_validate(data)
     except ValidationError as error:
         for diagnostic in _diagnostics_from(error, cls, file, source):
             if not any(diagnostic.line == d.line and diagnostic.column == d.column for d in diagnostics):
                 diagnostics.append(diagnostic)
-        raise SpecError(diagnostics) from None
     if diagnostics:
         raise SpecError(diagnostics)
-
-    for problem in rules.check(spec, base_dir):
-        prefer_key = problem.path not in source.values or problem.path in source.containers
-        position = source.locate(problem.path, prefer_key=prefer_key)
-        diagnostics.append(Diagnostic(file, position.line, position.column, problem.message, problem.severity))
-    if any(d.severity == "error" for d in diagnostics):
-        raise SpecError(diagnostics)
-    return LoadedSpec(file, spec, diagnostics)
+    return LoadedSpec(file, spec, source, base_dir)
 
 
 def load_spec(path: str) -> LoadedSpec:
-    """Read and validate one spec file."""
-    text = _read(path)
-    return load_text(text, path, base_dir=os.path.dirname(os.path.abspath(path)))
+    """Read one spec file and validate its structure."""
+    return load_text(_read(path), path, base_dir=os.path.dirname(os.path.abspath(path)))

@@ -6,15 +6,19 @@ import re
 from dataclasses import dataclass
 
 from .. import catalog
-from .models import MODES, SPEC_CLASSES, section_at
+from ..errors import BAD_INPUT, DeployError
+from .models import SPEC_CLASSES, section_at
+from .sections import MODES
 
 # Preference when the user names a model but no mode: managed first, then pay-per-use, then servers.
 MODE_PREFERENCE = ("serverless", "custom-import", "marketplace", "self-hosted")
 PREFERRED_REGION = "us-west-2"
 
 
-class StarterError(ValueError):
+class StarterError(DeployError):
     """A combination `init` cannot write a valid spec for; the message says what would work."""
+
+    code = BAD_INPUT
 
 
 @dataclass(frozen=True)

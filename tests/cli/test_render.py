@@ -4,8 +4,9 @@ import runpy
 
 import pytest
 
-from deepseek_deploy.stacks.run.recorder import record, run_program
-from deepseek_deploy.stacks.spec.loader import load_spec
+from deepseek_deploy.stacks.run.dry_run import run_program
+from deepseek_deploy.stacks.run.recorder import record
+from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
 from ..conftest import EXAMPLES
 
@@ -14,8 +15,9 @@ from ..conftest import EXAMPLES
 def test_the_rendered_project_records_exactly_the_planned_resources(cli, tmp_path, path):
     out = tmp_path / "project"
     assert cli("render", str(path), "-o", str(out)).code == 0
-    spec = load_spec(str(path)).spec
-    planned = run_program(spec, base_dir=str(path.parent)).resources
+    deployment = resolve_file(str(path))
+    spec = deployment.spec
+    planned = run_program(deployment).resources
     rendered = record(
         lambda: runpy.run_path(str(out / "__main__.py")) and None, project=f"deepseek-{spec.name}", region=spec.region
     ).resources

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from deepseek_deploy.stacks.run.recorder import run_program
-from deepseek_deploy.stacks.spec.loader import load_text
+from deepseek_deploy.stacks.run.dry_run import run_program
+from deepseek_deploy.stacks.sizing.deployment import resolve_text
 
 from ..conftest import EXAMPLES
 from .conftest import of_type, one
@@ -14,7 +14,7 @@ BASE = "name: bot\nmode: self-hosted\nregion: us-west-2\n"
 
 
 def program(text: str):
-    return run_program(load_text(text).spec)
+    return run_program(resolve_text(text))
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_a_one_gpu_distill(eks):
 
 def test_a_four_gpu_distill_with_autoscaling():
     path = next(p for p in EXAMPLES if p.name == "distill-qwen-32b-self-hosted.yaml")
-    plan = run_program(load_text(path.read_text()).spec)
+    plan = run_program(resolve_text(path.read_text()))
     workload, pod, vllm = container_of(plan)
     assert flag(vllm["args"], "--tensor-parallel-size") == "4" and vllm["resources"]["limits"]["nvidia.com/gpu"] == "4"
     shm = next(v for v in pod["volumes"] if v["name"] == "shm")["emptyDir"]
@@ -130,7 +130,7 @@ def test_a_four_gpu_distill_with_autoscaling():
 
 def test_r1_spans_two_nodes_in_a_leader_worker_set():
     path = next(p for p in EXAMPLES if p.name == "r1-self-hosted-eks.yaml")
-    plan = run_program(load_text(path.read_text()).spec)
+    plan = run_program(resolve_text(path.read_text()))
     group = one(plan, "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet")["inputs"]
     template = group["spec"]["leaderWorkerTemplate"]
     assert template["size"] == 2 and template["restartPolicy"] == "RecreateGroupOnPodRestart"

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from deepseek_deploy.stacks.spec.loader import load_spec, load_text
-from deepseek_deploy.stacks.run.recorder import record, run_program
+from deepseek_deploy.stacks.run.dry_run import run_program
+from deepseek_deploy.stacks.run.recorder import record
+from deepseek_deploy.stacks.sizing.deployment import resolve_file, resolve_text
 
 from ...components.conftest import is_taggable
 from ...conftest import EXAMPLES, MINIMAL
@@ -14,8 +15,8 @@ BEDROCK_EXAMPLES = [p for p in EXAMPLES if "self-hosted" not in p.name]
 
 
 def plan_of(path):
-    loaded = load_spec(str(path))
-    return loaded.spec, run_program(loaded.spec, base_dir=str(path.parent))
+    deployment = resolve_file(str(path))
+    return deployment.spec, run_program(deployment)
 
 
 @pytest.mark.parametrize("path", BEDROCK_EXAMPLES, ids=lambda p: p.name)
@@ -74,11 +75,11 @@ def test_marketplace_skips_the_volume_key_on_nvme_instances_and_says_so():
 
 
 def test_a_second_deployment_can_share_invocation_logging():
-    shared = load_text(MINIMAL["serverless"] + "observability:\n  invocation_logs: shared\n").spec
+    shared = resolve_text(MINIMAL["serverless"] + "observability:\n  invocation_logs: shared\n")
     plan = run_program(shared)
     assert not [r for r in plan.resources if "InvocationLogging" in r["type"]]
     assert any("shared" in note for note in plan.notes)
-    owner = run_program(load_text(MINIMAL["serverless"]).spec)
+    owner = run_program(resolve_text(MINIMAL["serverless"]))
     assert any("one setting per account and region" in note for note in owner.notes)
 
 
@@ -104,7 +105,7 @@ def test_secrets_are_masked_and_the_serialized_provider_is_left_out():
 
 
 def test_a_secret_api_key_never_appears_in_a_self_hosted_plan():
-    plan = run_program(load_text(MINIMAL["self-hosted"]).spec)
+    plan = run_program(resolve_text(MINIMAL["self-hosted"]))
     secret = next(r for r in plan.resources if r["type"] == "kubernetes:core/v1:Secret")
     assert secret["inputs"]["stringData"] == {"api-key": "[secret]"}
     assert plan.outputs["api_key"] == "[secret]"

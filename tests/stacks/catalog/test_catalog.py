@@ -8,7 +8,7 @@ import pytest
 
 from deepseek_deploy.stacks import catalog
 from deepseek_deploy.stacks.sizing import capacity
-from deepseek_deploy.stacks.spec import models as spec
+from deepseek_deploy.stacks.spec import sections as spec
 
 CATALOG = catalog.load()
 MODELS = list(CATALOG.models.values())

@@ -2,14 +2,14 @@
 
 import pytest
 
-from deepseek_deploy.stacks.sizing.planner import plan_serving
-from deepseek_deploy.stacks.spec.loader import SpecError, load_text
+from deepseek_deploy.stacks.sizing.deployment import resolve_text as load_text
+from deepseek_deploy.stacks.spec.loader import SpecError
 
 BASE = "name: bot\nmode: self-hosted\nregion: us-west-2\n"
 
 
 def plan(model: str, extra: str = ""):
-    return plan_serving(load_text(BASE + f"model: {model}\n" + extra).spec)
+    return load_text(BASE + f"model: {model}\n" + extra).serving
 
 
 def error(model: str, extra: str) -> str:

@@ -2,14 +2,15 @@
 
 import pytest
 
-from deepseek_deploy.stacks.spec.loader import SpecError, load_text
+from deepseek_deploy.stacks.sizing.deployment import resolve_text as load_text
+from deepseek_deploy.stacks.spec.loader import SpecError
 
 from ...conftest import MINIMAL
 
 
 def problems(text: str) -> list:
     try:
-        return load_text(text, "s.yaml").warnings
+        return list(load_text(text, "s.yaml").warnings)
     except SpecError as error:
         return error.diagnostics
 
@@ -168,8 +169,8 @@ def test_empty_sections_mean_defaults():
 
 
 def test_custom_import_defaults_weights_to_the_hugging_face_repo():
-    spec = load_text(MINIMAL["custom-import"]).spec
-    assert spec.weights_source == "hf://deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
+    deployment = load_text(MINIMAL["custom-import"])
+    assert deployment.weights_source == "hf://deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
 
 
 def test_weights_source_schemes():

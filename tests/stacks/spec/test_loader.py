@@ -2,7 +2,9 @@
 
 import pytest
 
-from deepseek_deploy.stacks.spec.loader import SpecError, load_spec, load_text
+from deepseek_deploy.stacks.sizing.deployment import resolve_file as load_spec
+from deepseek_deploy.stacks.sizing.deployment import resolve_text as load_text
+from deepseek_deploy.stacks.spec.loader import SpecError
 
 from ...conftest import EXAMPLES, MINIMAL
 
@@ -211,4 +213,6 @@ def test_local_weights_directory_must_exist_relative_to_the_spec(write_spec, tmp
     assert "does not exist" in caught.value.errors[0].message
     (tmp_path / "weights").mkdir()
     (tmp_path / "weights" / "config.json").write_text("{}")
-    assert load_spec(path).spec.weights_source == "./weights"
+    deployment = load_spec(path)
+    assert deployment.weights_source == str(tmp_path / "weights")  # resolved against the spec's folder
+    assert deployment.summary()["weights_source"] == "./weights"  # shown as written

@@ -1,0 +1,213 @@
+"""The three Bedrock modes: a model component (serverless, Marketplace, custom import) wrapped in
+the same key, guardrail, invoke access, invocation logging, alarms and budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..sizing.deployment import Deployment
+from . import shared
+
+KEY_SERVICES = ("bedrock.amazonaws.com", "cloudwatch.amazonaws.com", "sagemaker.amazonaws.com")
+
+
+@dataclass(frozen=True)
+class ModelParts:
+    """What the access policy and alarms need from a mode's model component."""
+
+    invoke_model_id: Any
+    resource_arns: Any
+    metrics: Any
+    extra_statements: list[Any] = field(default_factory=list)
+
+
+def _serverless(deployment: Deployment, tags: dict[str, str]) -> ModelParts:
+    from deepseek_deploy import components as c
+
+    spec, route = deployment.spec, deployment.serverless
+    assert route is not None  # noqa: S101 - resolved for serverless specs
+    component = c.ServerlessModel(
+        f"{spec.name}-model",
+        c.ServerlessModelArgs(
+            region=spec.region,
+            model_id=route.model_id,
+            profile_id=route.profile_id,
+            destination_regions=route.destination_regions,
+            cost_profile=spec.serverless.cost_profile,  # type: ignore[attr-defined]
+            tags=tags,
+        ),
+    )
+    return ModelParts(component.invoke_model_id, component.resource_arns, c.bedrock_metrics(component.metric_model_id))
+
+
+def _network(deployment: Deployment) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    network = getattr(deployment.spec, "network", None)
+    return (tuple(network.subnet_ids), tuple(network.security_group_ids)) if network else ((), ())
+
+
+def _marketplace(deployment: Deployment, key: Any, tags: dict[str, str]) -> ModelParts:
+    from deepseek_deploy import components as c
+    from deepseek_deploy.components.marketplace import invoke_statements_for
+
+    spec, offer, replicas = deployment.spec, deployment.offer, deployment.replicas
+    assert replicas is not None and deployment.instance_type is not None  # noqa: S101 - resolved for marketplace
+    subnets, groups = _network(deployment)
+    component = c.MarketplaceEndpoint(
+        f"{spec.name}-model",
+        c.MarketplaceEndpointArgs(
+            region=spec.region,
+            hub_model_id=str(offer.hub_model_id),
+            hub_version=str(offer.hub_version),
+            instance_type=deployment.instance_type,
+            instance_count=replicas.initial,
+            autoscaling=(
+                c.EndpointScaling(replicas.min, replicas.max, spec.endpoint.autoscaling.target_invocations_per_instance)  # type: ignore[attr-defined]
+                if spec.endpoint.autoscaling  # type: ignore[attr-defined]
+                else None
+            ),
+            accept_eula=spec.endpoint.accept_eula,  # type: ignore[attr-defined]
+            kms_key_arn=shared.model_kms_key(deployment.model_kms, key.key_arn),
+            subnet_ids=subnets,
+            security_group_ids=groups,
+            tags=tags,
+        ),
+    )
+    return ModelParts(
+        component.endpoint_arn,
+        component.endpoint_arn.apply(lambda arn: [arn]),
+        c.sagemaker_metrics(component.endpoint_name, component.variant_name),
+        invoke_statements_for(component.endpoint_arn),
+    )
+
+
+def _custom_import(deployment: Deployment, key: Any, tags: dict[str, str]) -> ModelParts:
+    from deepseek_deploy import components as c
+
+    spec = deployment.spec
+    subnets, groups = _network(deployment)
+    component = c.CustomModelImport(
+        f"{spec.name}-model",
+        c.CustomModelImportArgs(
+            region=spec.region,
+            weights_source=str(deployment.weights_source),
+            kms_key_arn=shared.model_kms_key(deployment.model_kms, key.key_arn),
+            subnet_ids=subnets,
+            security_group_ids=groups,
+            protect=spec.protect,
+            tags=tags,
+        ),
+    )
+    arns = component.imported_model_arn.apply(lambda arn: [arn])
+    return ModelParts(component.imported_model_arn, arns, c.bedrock_metrics(component.imported_model_arn))
+
+
+def _model(deployment: Deployment, key: Any, tags: dict[str, str]) -> ModelParts:
+    mode = deployment.spec.mode
+    if mode == "serverless":
+        return _serverless(deployment, tags)
+    if mode == "marketplace":
+        return _marketplace(deployment, key, tags)
+    return _custom_import(deployment, key, tags)
+
+
+def _observability(deployment: Deployment, key: Any, metrics: Any, tags: dict[str, str], notes: list[str]) -> None:
+    """Invocation logging (one per account and region), alarms and the dashboard."""
+    from deepseek_deploy import components as c
+
+    spec = deployment.spec
+    name, region, observability = spec.name, spec.region, spec.observability
+    if observability.invocation_logs is True:
+        c.InvocationLogging(
+            f"{name}-logging",
+            c.InvocationLoggingArgs(
+                region=region,
+                kms_key_arn=key.key_arn,
+                retention_days=observability.log_retention_days,
+                tags=tags,
+                protect=spec.protect,
+            ),
+        )
+        notes.append(
+            "Bedrock invocation logging is one setting per account and region: this deployment takes it over in "
+            f"{region}. Other deployments in the same account and region should set observability.invocation_logs: shared"
+        )
+    elif observability.invocation_logs == "shared":
+        notes.append(
+            f"invocation logs: shared; another deployment owns Bedrock invocation logging in {region}, "
+            "so none is configured here"
+        )
+    alarms = observability.alarms
+    c.Alarms(
+        f"{name}-alarms",
+        c.AlarmsArgs(
+            region=region,
+            metrics=metrics,
+            kms_key_arn=key.key_arn,
+            p99_latency_ms=alarms.p99_latency_ms,
+            error_rate_percent=alarms.error_rate_percent,
+            email=alarms.email,
+            dashboard=observability.dashboard,
+            tags=tags,
+        ),
+    )
+    if alarms.email:
+        notes.append(
+            f"AWS emails {alarms.email} a subscription confirmation; alarms reach it only after it is confirmed"
+        )
+
+
+def build_bedrock(deployment: Deployment, tags: dict[str, str], notes: list[str]) -> dict[str, Any]:
+    """Every resource of a Bedrock-mode deployment; returns the stack outputs."""
+    from deepseek_deploy import components as c
+
+    spec = deployment.spec
+    name, region = spec.name, spec.region
+    key = c.EncryptionKey(
+        f"{name}-kms",
+        c.EncryptionKeyArgs(
+            region=region,
+            description=f"deepseek-deploy {name}: logs, alarms, guardrail and model data",
+            service_principals=(f"logs.{region}.amazonaws.com", *KEY_SERVICES),
+            tags=tags,
+            protect=spec.protect,
+        ),
+    )
+    guardrail = shared.guardrail(deployment, key, tags)
+    enforced = bool(guardrail is not None and spec.effective_guardrail and spec.effective_guardrail.enforce)
+    parts = _model(deployment, key, tags)
+    if spec.mode == "marketplace" and guardrail is not None:
+        notes.append(
+            "Marketplace endpoints take guardrails only through the ApplyGuardrail API: "
+            "`deploy invoke` applies it to every prompt and answer"
+        )
+    access = c.InvokeAccess(
+        f"{name}-access",
+        c.InvokeAccessArgs(
+            resource_arns=parts.resource_arns,
+            principals=tuple(spec.access.invoke_principals),
+            guardrail_arn=guardrail.guardrail_arn if guardrail else None,
+            guardrail_version=guardrail.version if guardrail else None,
+            enforce_guardrail=enforced,
+            extra_statements=parts.extra_statements,
+            tags=tags,
+        ),
+    )
+    if not spec.access.invoke_principals:
+        notes.append(
+            "access.invoke_principals is empty: the invoke policy is created but attached to nobody; "
+            "attach its ARN (output invoke_policy_arn) where needed"
+        )
+    _observability(deployment, key, parts.metrics, tags, notes)
+    shared.budget(deployment, tags, notes)
+    return {
+        "mode": spec.mode,
+        "model": spec.model,
+        "region": region,
+        "invoke_model_id": parts.invoke_model_id,
+        "invoke_policy_arn": access.policy_arn,
+        "guardrail_id": guardrail.guardrail_id if guardrail else None,
+        "guardrail_version": guardrail.version if guardrail else None,
+        "guardrail_enforced": enforced,
+    }

@@ -1,0 +1,71 @@
+"""`deploy plan`'s document: the program run under the mock runtime, with the planner's choices
+and the cost estimate, all read from one resolved deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..sizing.deployment import Deployment
+from .recorder import _mask as mask
+from .recorder import record
+
+
+@dataclass
+class DryRun:
+    """Every resource `up` would create, with its parent and inputs, and the stack outputs."""
+
+    stack: str
+    mode: str
+    model: str
+    resources: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def run_program(deployment: Deployment, stack: str = "dev") -> DryRun:
+    """Build the deployment's program under mocks; secret outputs are masked."""
+    from ..build.program import build
+
+    spec = deployment.spec
+    notes: list[str] = []
+    raw: dict[str, Any] = {}
+
+    def program() -> Any:
+        built = build(deployment)
+        notes.extend(built.notes)
+        raw.update(built.outputs)
+        return built.outputs
+
+    recording = record(program, project=f"deepseek-{spec.name}", stack=stack, region=spec.region)
+    outputs = dict(recording.value or {})
+    for key in _secret_outputs(raw):
+        outputs[key] = mask(outputs.get(key))
+    return DryRun(stack, spec.mode, spec.model, recording.resources, notes, outputs)
+
+
+def _secret_outputs(outputs: dict[str, Any]) -> list[str]:
+    """Keys whose Output is secret (resolved values lose the mark, so ask each Output)."""
+    import pulumi
+    from pulumi.runtime.sync_await import _sync_await
+
+    return [key for key, value in outputs.items() if isinstance(value, pulumi.Output) and _sync_await(value.is_secret())]
+
+
+def plan_document(deployment: Deployment, stack: str = "dev") -> dict[str, Any]:
+    """The `plan --json` document (CLI.md): resources, planner, cost, outputs, notes, warnings."""
+    from ..sizing import cost
+
+    run = run_program(deployment, stack)
+    return {
+        "stack": run.stack,
+        "mode": run.mode,
+        "model": run.model,
+        "resources": run.resources,
+        "planner": deployment.summary(),
+        "cost": cost.estimate(deployment),
+        "outputs": run.outputs,
+        "notes": run.notes,
+        "warnings": [str(w) for w in deployment.warnings],
+    }
