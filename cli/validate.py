@@ -25,7 +25,14 @@ def validate_files(paths: list[str]) -> dict[str, Any]:
         spec = deployment.spec
         document["warnings"].extend(d.as_json() for d in deployment.warnings)
         document["files"].append(
-            {"file": path, "valid": True, "name": spec.name, "model": spec.model, "mode": spec.mode, "region": spec.region}
+            {
+                "file": path,
+                "valid": True,
+                "name": spec.name,
+                "model": spec.model,
+                "mode": spec.mode,
+                "region": spec.region,
+            }
         )
     return document
 

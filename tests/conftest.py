@@ -24,7 +24,7 @@ class Result:
 
 
 @pytest.fixture
-def cli(capsys):
+def cli(capsys, tmp_path):
     """Run `deploy ARGS...` in-process through the real entry point; returns code, stdout, stderr."""
     from deepseek_deploy.cli.main import main
 
@@ -33,6 +33,7 @@ def cli(capsys):
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
+    run.tmp = tmp_path  # type: ignore[attr-defined]
     return run
 
 

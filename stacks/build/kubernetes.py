@@ -86,7 +86,9 @@ def _hf_token(spec: SelfHostedSpec, notes: list[str]) -> Any:
 
     value = os.environ.get(spec.serving.hf_token_env)
     if value is None:
-        notes.append(f"${spec.serving.hf_token_env} is not set here; `deploy up` needs it to pass the Hugging Face token")
+        notes.append(
+            f"${spec.serving.hf_token_env} is not set here; `deploy up` needs it to pass the Hugging Face token"
+        )
     return pulumi.Output.secret(value or "")
 
 

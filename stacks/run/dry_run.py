@@ -50,7 +50,9 @@ def _secret_outputs(outputs: dict[str, Any]) -> list[str]:
     import pulumi
     from pulumi.runtime.sync_await import _sync_await
 
-    return [key for key, value in outputs.items() if isinstance(value, pulumi.Output) and _sync_await(value.is_secret())]
+    return [
+        key for key, value in outputs.items() if isinstance(value, pulumi.Output) and _sync_await(value.is_secret())
+    ]
 
 
 def plan_document(deployment: Deployment, stack: str = "dev") -> dict[str, Any]:

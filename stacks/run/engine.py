@@ -207,7 +207,7 @@ class Engine:
     """preview / up / destroy / refresh / outputs for one stack, on an inline program."""
 
     def __init__(
-        self, settings: EngineSettings, program: Callable[[], None], pulumi_command: Any, automation: Any = None
+        self, settings: EngineSettings, program: Callable[[], object], pulumi_command: Any, automation: Any = None
     ):
         self.settings = settings
         self.program = program

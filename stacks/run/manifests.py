@@ -41,7 +41,8 @@ class Manifests:
 
 def kubernetes_objects(resources: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(objects, other kubernetes resources) of a plan's resource list."""
-    objects, others = [], []
+    objects: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
     for resource in resources:
         if not resource["type"].startswith("kubernetes:"):
             continue

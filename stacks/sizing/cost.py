@@ -69,21 +69,32 @@ def _marketplace(deployment: Deployment, _usage: Usage) -> dict[str, Any]:
     if not hourly:
         return {"basis": basis, "unknown": f"the catalog has no SageMaker price for {instance_type}"}
     amount = round(hourly.usd_hour * count * HOURS_PER_MONTH, 2)
-    return {"basis": basis, "monthly_usd": amount, "breakdown": {"instances": amount}, "sources": [_source(hourly.source)]}
+    return {
+        "basis": basis,
+        "monthly_usd": amount,
+        "breakdown": {"instances": amount},
+        "sources": [_source(hourly.source)],
+    }
 
 
 def _custom_import(deployment: Deployment, usage: Usage) -> dict[str, Any]:
     cmus = deployment.offer.cmus
     price = catalog.load().custom_import_price
-    basis = (
-        f"{cmus or '?'} custom model units per copy, billed in {price.billing_window_minutes}-minute windows while active"
-    )
+    basis = f"{cmus or '?'} custom model units per copy, billed in {price.billing_window_minutes}-minute windows while active"
     if not cmus:
-        return {"basis": basis, "unknown": f"the catalog does not know how many custom model units {deployment.model.id} takes"}
+        return {
+            "basis": basis,
+            "unknown": f"the catalog does not know how many custom model units {deployment.model.id} takes",
+        }
     minutes = usage.active_hours_per_day * 60 * DAYS_PER_MONTH
     windows = math.ceil(minutes / price.billing_window_minutes)
     amount = round(cmus * price.usd_per_cmu_minute * windows * price.billing_window_minutes, 2)
-    return {"basis": basis, "monthly_usd": amount, "breakdown": {"model_units": amount}, "sources": [_source(price.source)]}
+    return {
+        "basis": basis,
+        "monthly_usd": amount,
+        "breakdown": {"model_units": amount},
+        "sources": [_source(price.source)],
+    }
 
 
 def _self_hosted(deployment: Deployment, _usage: Usage) -> dict[str, Any]:

@@ -83,74 +83,93 @@ def _alternatives(model: catalog.Model, quantization: str, utilization: float) -
     return ", ".join(fit.describe() for fit in fits[:5]) or "none of the catalog's instance types"
 
 
-def _created_cluster_hardware(
-    spec: SelfHostedSpec, model: catalog.Model, quant: str, util: float
-) -> tuple[str, capacity.Fit]:
-    cluster = spec.cluster
-    max_nodes = cluster.nodes.max
-    name = cluster.node_instance_type
+def _default_instance(model: catalog.Model) -> str:
+    default = model.offer("self-hosted").default_instance
+    if default is None:  # pragma: no cover - every self-hosted offer in the catalog names one
+        raise PlanError(("cluster", "node_instance_type"), f"the catalog has no default node type for {model.id}")
+    return default
+
+
+def _node_type(spec: SelfHostedSpec, model: catalog.Model, quant: str, util: float) -> str:
+    """The asked node type; else the catalog's default if it fits within nodes.max; else the first that fits."""
+    max_nodes = spec.cluster.nodes.max
+    if spec.cluster.node_instance_type is not None:
+        return spec.cluster.node_instance_type
+    default = _default_instance(model)
+    if capacity.nodes_needed(model, default, quantization=quant, utilization=util, max_nodes=max_nodes):
+        return default
+    fits = capacity.instances_that_fit(model, quantization=quant, utilization=util, max_nodes=max_nodes)
+    if not fits:
+        raise PlanError(
+            ("cluster", "nodes", "max"),
+            f"no instance type fits {model.id} within nodes.max {max_nodes}; "
+            f"hardware that fits: {_alternatives(model, quant, util)}",
+        )
+    return fits[0].instance
+
+
+def _known_node(name: str, model: catalog.Model, quant: str) -> catalog.Instance:
+    """An EC2 GPU type the catalog knows, whose GPUs can run the model's weights."""
     path = ("cluster", "node_instance_type")
-    if name is None:
-        default = model.offer("self-hosted").default_instance
-        if capacity.nodes_needed(model, default, quantization=quant, utilization=util, max_nodes=max_nodes):
-            name = default
-        else:
-            fits = capacity.instances_that_fit(model, quantization=quant, utilization=util, max_nodes=max_nodes)
-            if not fits:
-                raise PlanError(
-                    ("cluster", "nodes", "max"),
-                    f"no instance type fits {model.id} within nodes.max {max_nodes}; hardware that fits: {_alternatives(model, quant, util)}",
-                )
-            name = fits[0].instance
     if name.startswith("ml."):
         raise PlanError(path, f"'{name}' is a SageMaker name; EKS nodes use EC2 names such as '{name[3:]}'")
     instance = catalog.instance(name)
     if instance is None:
-        raise PlanError(
-            path,
-            f"'{name}' is not a GPU instance type the catalog knows{catalog.did_you_mean(name, list(catalog.load().instances))}",
-        )
+        hint = catalog.did_you_mean(name, list(catalog.load().instances))
+        raise PlanError(path, f"'{name}' is not a GPU instance type the catalog knows{hint}")
     if not capacity.runs_on(model, instance.gpu, quant):
-        native = ", ".join(n for n, g in catalog.load().gpus.items() if g.fp8)
-        raise PlanError(
-            path,
-            f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {instance.gpu} has none",
-        )
-    weights = f"{capacity.weights_gib(model, quant):.0f} GiB of weights"
+        raise PlanError(path, _no_fp8(model, instance.gpu))
+    return instance
+
+
+def _no_fp8(model: catalog.Model, gpu: str) -> str:
+    native = ", ".join(n for n, g in catalog.load().gpus.items() if g.fp8)
+    return f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {gpu} has none"
+
+
+def _nodes_per_replica(spec: SelfHostedSpec, model: catalog.Model, name: str, quant: str, util: float) -> int:
+    """Nodes one replica spans on `name`, within nodes.max; else what would work."""
+    max_nodes = spec.cluster.nodes.max
     nodes = capacity.nodes_needed(model, name, quantization=quant, utilization=util, max_nodes=max_nodes)
-    if nodes is None:
-        # Dense models should not be cut into many pipeline stages; MoE models may span a few nodes.
-        needed = capacity.nodes_needed(
-            model, name, quantization=quant, utilization=util, max_nodes=MAX_NODES_PER_REPLICA if model.mla else 2
-        )
-        if needed is not None:
-            fewer = capacity.instances_that_fit(model, quantization=quant, utilization=util, max_nodes=max_nodes)
-            raise PlanError(
-                ("cluster", "nodes", "max"),
-                f"one replica of {model.id} ({weights}) spans {needed} x {name}, but nodes.max is {max_nodes}; "
-                f"set nodes.min and nodes.max to at least {needed}, or choose hardware that fits on fewer nodes: "
-                f"{', '.join(f.describe() for f in fewer[:5]) or 'none'}",
-            )
+    if nodes is not None:
+        return nodes
+    weights = f"{capacity.weights_gib(model, quant):.0f} GiB of weights"
+    # Dense models should not be cut into many pipeline stages; MoE models may span a few nodes.
+    limit = MAX_NODES_PER_REPLICA if model.mla else 2
+    needed = capacity.nodes_needed(model, name, quantization=quant, utilization=util, max_nodes=limit)
+    if needed is None:
         raise PlanError(
-            path,
+            ("cluster", "node_instance_type"),
             f"{name} is too small for {model.id} ({weights}). Hardware that fits: {_alternatives(model, quant, util)}",
         )
+    fewer = capacity.instances_that_fit(model, quantization=quant, utilization=util, max_nodes=max_nodes)
+    raise PlanError(
+        ("cluster", "nodes", "max"),
+        f"one replica of {model.id} ({weights}) spans {needed} x {name}, but nodes.max is {max_nodes}; "
+        f"set nodes.min and nodes.max to at least {needed}, or choose hardware that fits on fewer nodes: "
+        f"{', '.join(f.describe() for f in fewer[:5]) or 'none'}",
+    )
+
+
+def _created_cluster_hardware(
+    spec: SelfHostedSpec, model: catalog.Model, quant: str, util: float
+) -> tuple[str, capacity.Fit]:
+    name = _node_type(spec, model, quant, util)
+    instance = _known_node(name, model, quant)
+    nodes = _nodes_per_replica(spec, model, name, quant, util)
     if spec.serving.gpu.type is not None and spec.serving.gpu.type != instance.gpu:
         raise PlanError(
             ("serving", "gpu", "type"),
-            f"{name} has {instance.gpu} GPUs, not {spec.serving.gpu.type}; on a created cluster the GPU follows node_instance_type, so remove gpu.type",
+            f"{name} has {instance.gpu} GPUs, not {spec.serving.gpu.type}; "
+            "on a created cluster the GPU follows node_instance_type, so remove gpu.type",
         )
     return name, capacity.fit_on(model, name, nodes, quantization=quant, utilization=util)
 
 
 def _existing_cluster_hardware(spec: SelfHostedSpec, model: catalog.Model, quant: str, util: float) -> capacity.Fit:
-    gpu_type = spec.serving.gpu.type or catalog.instance(model.offer("self-hosted").default_instance).gpu
+    gpu_type = spec.serving.gpu.type or _instance(_default_instance(model)).gpu
     if not capacity.runs_on(model, gpu_type, quant):
-        native = ", ".join(n for n, g in catalog.load().gpus.items() if g.fp8)
-        raise PlanError(
-            ("serving", "gpu", "type"),
-            f"{model.id}'s FP8 mixture-of-experts weights need GPUs with native FP8 ({native}); {gpu_type} has none",
-        )
+        raise PlanError(("serving", "gpu", "type"), _no_fp8(model, gpu_type))
     count = spec.serving.gpu.count
     counts = GPU_COUNTS if count == "auto" else (count,)
     max_nodes = MAX_NODES_PER_REPLICA if model.mla is not None else 1
@@ -162,7 +181,8 @@ def _existing_cluster_hardware(spec: SelfHostedSpec, model: catalog.Model, quant
     shown = f"{count} x {gpu_type}" if count != "auto" else f"{gpu_type} GPUs (up to 8 per node)"
     raise PlanError(
         ("serving", "gpu"),
-        f"{model.id} ({capacity.weights_gib(model, quant):.0f} GiB of weights) does not fit on {shown}. Hardware that fits: {_alternatives(model, quant, util)}",
+        f"{model.id} ({capacity.weights_gib(model, quant):.0f} GiB of weights) does not fit on {shown}. "
+        f"Hardware that fits: {_alternatives(model, quant, util)}",
     )
 
 

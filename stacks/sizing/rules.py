@@ -189,8 +189,8 @@ def scaling_ranges(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
     if isinstance(spec, SelfHostedSpec):
         yield from _range(spec.cluster.nodes.min, spec.cluster.nodes.max, ("cluster", "nodes", "min"), "cluster nodes")
         if spec.serving.autoscaling:
-            scaling = spec.serving.autoscaling
-            yield from _range(scaling.min, scaling.max, ("serving", "autoscaling", "min"), "serving autoscaling")
+            replicas = spec.serving.autoscaling
+            yield from _range(replicas.min, replicas.max, ("serving", "autoscaling", "min"), "serving autoscaling")
 
 
 def eks_version(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:

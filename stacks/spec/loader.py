@@ -170,7 +170,7 @@ def _diagnostics_from(error: ValidationError, cls: type[BaseModel], file: str, s
         loc = tuple(item["loc"])
         is_key_error = "[key]" in loc
         path = tuple(e for e in loc if e != "[key]")
-        message, at_key = _message_for(item, cls, path)
+        message, at_key = _message_for(dict(item), cls, path)
         if item["type"] == "missing":
             position = source.locate(path[:-1], prefer_key=True) if path[:-1] else Position(1, 1)
         else:
@@ -209,7 +209,9 @@ def _foreign_sections(data: dict[str, Any], mode: str, file: str, source: Source
         if section in data and section not in MODE_SECTIONS[mode]:
             position = source.locate((section,), prefer_key=True)
             owners = " or ".join(m for m, sections in MODE_SECTIONS.items() if section in sections)
-            message = f"'{section}' configures mode {owners}, but this spec has mode {mode}; remove it or change the mode"
+            message = (
+                f"'{section}' configures mode {owners}, but this spec has mode {mode}; remove it or change the mode"
+            )
             found.append(Diagnostic(file, position.line, position.column, message))
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import catalog
@@ -70,7 +71,7 @@ def _default_name(model: catalog.Model, mode: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", f"{short}-{mode}".lower())[:39]
 
 
-def _doc(mode: str):
+def _doc(mode: str) -> Callable[[str], str]:
     cls = SPEC_CLASSES[mode]
 
     def doc(path: str) -> str:
@@ -90,8 +91,9 @@ def render(choice: StarterChoice, filename: str = "spec.yaml") -> str:
     environment = templates()
     offer = choice.model.offer(choice.mode)
     gpu_type = None
-    if choice.mode == "self-hosted" and offer.default_instance:
-        gpu_type = catalog.instance(offer.default_instance).gpu
+    instance = catalog.instance(offer.default_instance) if offer.default_instance else None
+    if choice.mode == "self-hosted" and instance is not None:
+        gpu_type = instance.gpu
     return environment.get_template("init.yaml.j2").render(
         model=choice.model,
         mode=choice.mode,

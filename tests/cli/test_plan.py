@@ -1,6 +1,7 @@
 """`deploy plan`: the offline dry run through the CLI."""
 
 import json
+from pathlib import Path
 
 from ..conftest import EXAMPLES, MINIMAL
 
@@ -95,3 +96,37 @@ def test_manifests_are_written_one_object_per_file_without_secret_values(cli, tm
     secret = yaml.safe_load(next(f for f in files if "secret" in f.name).read_text())
     assert secret["stringData"] == {"api-key": "REPLACE-ME"}
     assert "lws/releases/download" in result.err  # the remote manifest to install first is named
+
+
+def test_plan_resolves_the_model_and_runs_the_planner_once(cli, monkeypatch):
+    """One resolved deployment feeds the build, cost, summary and manifests: nothing recomputes it."""
+    import sys
+
+    from deepseek_deploy.stacks import catalog
+    from deepseek_deploy.stacks.sizing import deployment, planner
+
+    calls = {"model": 0, "plan_serving": 0}
+    real_model, real_plan = catalog.model, planner.plan_serving
+
+    def counted_model(name):
+        calls["model"] += 1
+        return real_model(name)
+
+    def counted_plan(*args, **kwargs):
+        calls["plan_serving"] += 1
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(catalog, "model", counted_model)
+    monkeypatch.setattr(planner, "plan_serving", counted_plan)
+    monkeypatch.setattr(deployment, "plan_serving", counted_plan)
+    eks = str(next(p for p in EXAMPLES if p.name == "r1-self-hosted-eks.yaml"))
+    manifests = cli("plan", eks, "--json", "--manifests", str(Path(cli.tmp) / "m"))
+    assert manifests.code == 0, manifests.err
+    assert calls == {"model": 1, "plan_serving": 1}
+    # No other module kept its own reference to the planner, which would escape the count.
+    holders = [
+        name
+        for name, module in list(sys.modules.items())
+        if name.startswith("deepseek_deploy") and getattr(module, "plan_serving", None) is real_plan
+    ]
+    assert holders == []

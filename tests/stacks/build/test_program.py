@@ -44,10 +44,40 @@ def test_every_cloud_resource_belongs_to_a_component(path):
 
 
 EXPECTED_COMPONENTS = {
-    "r1-serverless.yaml": {"ServerlessModel", "Guardrail", "InvokeAccess", "EncryptionKey", "InvocationLogging", "Alarms", "CostBudget"},
-    "v3-serverless.yaml": {"ServerlessModel", "Guardrail", "InvokeAccess", "EncryptionKey", "InvocationLogging", "Alarms"},
-    "distill-llama-70b-marketplace.yaml": {"MarketplaceEndpoint", "Guardrail", "InvokeAccess", "EncryptionKey", "InvocationLogging", "Alarms", "CostBudget"},
-    "distill-llama-8b-custom-import.yaml": {"CustomModelImport", "Guardrail", "InvokeAccess", "EncryptionKey", "InvocationLogging", "Alarms"},
+    "r1-serverless.yaml": {
+        "ServerlessModel",
+        "Guardrail",
+        "InvokeAccess",
+        "EncryptionKey",
+        "InvocationLogging",
+        "Alarms",
+        "CostBudget",
+    },
+    "v3-serverless.yaml": {
+        "ServerlessModel",
+        "Guardrail",
+        "InvokeAccess",
+        "EncryptionKey",
+        "InvocationLogging",
+        "Alarms",
+    },
+    "distill-llama-70b-marketplace.yaml": {
+        "MarketplaceEndpoint",
+        "Guardrail",
+        "InvokeAccess",
+        "EncryptionKey",
+        "InvocationLogging",
+        "Alarms",
+        "CostBudget",
+    },
+    "distill-llama-8b-custom-import.yaml": {
+        "CustomModelImport",
+        "Guardrail",
+        "InvokeAccess",
+        "EncryptionKey",
+        "InvocationLogging",
+        "Alarms",
+    },
 }
 
 
@@ -64,12 +94,19 @@ def test_the_r1_example_invokes_through_the_profile_with_the_guardrail_enforced(
     deny = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert len(deny) == 1 and "StringNotEquals" in deny[0]["Condition"]
     assert "arn:aws:bedrock:us-east-2::foundation-model/deepseek.r1-v1:0" in deny[0]["Resource"]
-    assert plan.outputs["guardrail_enforced"] is True and plan.outputs["invoke_model_id"] == "${support-bot-model-profile.arn}"
+    assert (
+        plan.outputs["guardrail_enforced"] is True
+        and plan.outputs["invoke_model_id"] == "${support-bot-model-profile.arn}"
+    )
 
 
 def test_marketplace_skips_the_volume_key_on_nvme_instances_and_says_so():
     _, plan = plan_of(next(p for p in EXAMPLES if "marketplace" in p.name))
-    endpoint = next(r for r in plan.resources if r["type"].endswith(":MarketplaceEndpoint") and r["type"].startswith("pulumi-python"))
+    endpoint = next(
+        r
+        for r in plan.resources
+        if r["type"].endswith(":MarketplaceEndpoint") and r["type"].startswith("pulumi-python")
+    )
     assert "kms_key_arn" not in endpoint["inputs"]
     assert any("NVMe" in note for note in plan.notes)
 
