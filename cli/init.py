@@ -13,7 +13,8 @@ def command(
     mode: Optional[str] = typer.Option(
         None,
         "--mode",
-        help="serverless | marketplace | custom-import | self-hosted (default: the simplest mode that serves the model).",
+        help="serverless | marketplace | custom-import | self-hosted (default: the simplest mode that serves the "
+        "model).",
     ),
     region: Optional[str] = typer.Option(
         None, "--region", "-r", help="AWS region (default: us-west-2 where the model is offered)."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Any, Optional
@@ -15,7 +16,8 @@ StackOpt = typer.Option(None, "--stack", help="Stack name (default: dev).")
 BackendOpt = typer.Option(
     None,
     "--backend",
-    help="State backend: file://DIR, s3://BUCKET or https://api.pulumi.com (default: a per-user local directory, or PULUMI_BACKEND_URL).",
+    help="State backend: file://DIR, s3://BUCKET or https://api.pulumi.com (default: a per-user local directory, or "
+    "PULUMI_BACKEND_URL).",
 )
 SecretsOpt = typer.Option(
     None,
@@ -79,7 +81,8 @@ def _run(engine: Any, operation: str, json_output: bool) -> Any:
     except KeyboardInterrupt:
         raise DeployError(
             f"interrupted: the {operation} was cancelled. Resources already finished are kept; "
-            f"run `deploy {operation}` again to continue (pending creates are retried), or `deploy refresh` to re-read what exists",
+            f"run `deploy {operation}` again to continue (pending creates are retried), or `deploy refresh` to "
+            "re-read what exists",
             INTERRUPTED,
         ) from None
 
@@ -94,14 +97,18 @@ def invoke_example(spec: Any, outputs: dict[str, Any]) -> str:
     """A ready-to-paste call of the deployment."""
     if spec.mode == "self-hosted":
         return (
-            f"kubectl -n {outputs.get('namespace', spec.serving.namespace)} port-forward svc/{outputs.get('service', spec.name)} 8000:8000 &\n"
-            f'curl -s localhost:8000/v1/chat/completions -H "Authorization: Bearer $(deploy outputs {spec.name}.yaml --show-secrets --json | jq -r .api_key)" '
-            f'-H \'Content-Type: application/json\' -d \'{{"model": "{spec.model}", "messages": [{{"role": "user", "content": "Hello"}}]}}\''
+            f"kubectl -n {outputs.get('namespace', spec.serving.namespace)} port-forward "
+            f"svc/{outputs.get('service', spec.name)} 8000:8000 &\n"
+            f'curl -s localhost:8000/v1/chat/completions -H "Authorization: Bearer $(deploy outputs {spec.name}.yaml '
+            '--show-secrets --json | jq -r .api_key)" '
+            "-H 'Content-Type: application/json' -d "
+            f'\'{{"model": "{spec.model}", "messages": [{{"role": "user", "content": "Hello"}}]}}\''
         )
     model_id = outputs.get("invoke_model_id", "MODEL_ID")
     guardrail = ""
     if outputs.get("guardrail_id") and spec.mode != "marketplace":
-        guardrail = f' --guardrail-config \'{{"guardrailIdentifier": "{outputs["guardrail_id"]}", "guardrailVersion": "{outputs.get("guardrail_version")}"}}\''
+        config = {"guardrailIdentifier": outputs["guardrail_id"], "guardrailVersion": outputs.get("guardrail_version")}
+        guardrail = f" --guardrail-config '{json.dumps(config)}'"
     return (
         f"aws bedrock-runtime converse --region {spec.region} --model-id '{model_id}'{guardrail} "
         '--messages \'[{"role": "user", "content": [{"text": "Hello"}]}]\''
@@ -292,7 +299,8 @@ def status(
         raise DeployError("not deployed", FAILED)
     endpoint = result.outputs.get("endpoint") or result.outputs.get("invoke_model_id")
     plain(
-        f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode {loaded.spec.mode}, {loaded.spec.region}"
+        f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode {loaded.spec.mode}, "
+        f"{loaded.spec.region}"
     )
     plain(f"  endpoint: {endpoint}")
     plain("  health: not probed by this version (the deployed endpoint answers `deploy invoke`)")

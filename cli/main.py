@@ -23,7 +23,8 @@ state = {"debug": False}
 
 app = typer.Typer(
     name="deploy",
-    help="Deploy DeepSeek models (R1, V3, R1-Distill) on your own AWS account or Kubernetes cluster from a short YAML spec.",
+    help="Deploy DeepSeek models (R1, V3, R1-Distill) on your own AWS account or Kubernetes cluster from a short YAML "
+    "spec.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -60,11 +61,13 @@ app.command("validate", help="Check specs against the schema and what the cloud 
 app.command("schema", help="Print the JSON Schema of the spec, for editors.")(schema.command)
 app.command(
     "plan",
-    help="Offline dry run: every resource `up` would create, the planner's choices and the cost. No credentials needed.",
+    help="Offline dry run: every resource `up` would create, the planner's choices and the cost. No credentials "
+    "needed.",
 )(plan.command)
 app.command(
     "render",
-    help="Write a standalone Pulumi project (Pulumi.yaml, __main__.py, CI workflow) that `pulumi up` deploys by itself.",
+    help="Write a standalone Pulumi project (Pulumi.yaml, __main__.py, CI workflow) that `pulumi up` deploys by "
+    "itself.",
 )(render.command)
 for _name in ("preview", "up", "destroy", "refresh", "outputs", "status"):
     app.command(_name)(getattr(lifecycle, _name))

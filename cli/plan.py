@@ -39,7 +39,7 @@ def _write_manifests(document: dict[str, Any], directory: str) -> None:
 
 def short_type(token: str) -> str:
     """`aws:s3/bucketPolicy:BucketPolicy` -> `aws:s3:BucketPolicy` (the module path repeats the name)."""
-    package, module, name = (token.split(":") + ["", ""])[:3]
+    package, module, name = ([*token.split(":"), "", ""])[:3]
     return f"{package}:{module.split('/')[0]}:{name}" if name else token
 
 
@@ -77,12 +77,14 @@ def command(
     counts = Counter(r["type"] for r in document["resources"])
     components = sum(n for t, n in counts.items() if t.startswith("deepseek-deploy:"))
     out.print(
-        f"\n{len(document['resources'])} resources ({components} components, {len(document['resources']) - components} cloud resources)"
+        f"\n{len(document['resources'])} resources ({components} components, "
+        f"{len(document['resources']) - components} cloud resources)"
     )
     cost = document["cost"]
     if cost.get("monthly_usd") is not None:
         out.print(
-            f"estimated cost: ${cost['monthly_usd']:,.2f}/month ({cost.get('basis', '')}; assumptions: `deploy plan --json`)",
+            f"estimated cost: ${cost['monthly_usd']:,.2f}/month ({cost.get('basis', '')}; assumptions: `deploy plan "
+            "--json`)",
             markup=False,
         )
     elif cost.get("unknown"):

@@ -27,7 +27,7 @@ def _serverless(deployment: Deployment, tags: dict[str, str]) -> ModelParts:
     from deepseek_deploy import components as c
 
     spec, route = deployment.spec, deployment.serverless
-    assert route is not None  # noqa: S101 - resolved for serverless specs
+    assert route is not None  # resolved for serverless specs
     component = c.ServerlessModel(
         f"{spec.name}-model",
         c.ServerlessModelArgs(
@@ -52,7 +52,7 @@ def _marketplace(deployment: Deployment, key: Any, tags: dict[str, str]) -> Mode
     from deepseek_deploy.components.marketplace import invoke_statements_for
 
     spec, offer, replicas = deployment.spec, deployment.offer, deployment.replicas
-    assert replicas is not None and deployment.instance_type is not None  # noqa: S101 - resolved for marketplace
+    assert replicas is not None and deployment.instance_type is not None  # resolved for marketplace
     subnets, groups = _network(deployment)
     component = c.MarketplaceEndpoint(
         f"{spec.name}-model",
@@ -131,7 +131,8 @@ def _observability(deployment: Deployment, key: Any, metrics: Any, tags: dict[st
         )
         notes.append(
             "Bedrock invocation logging is one setting per account and region: this deployment takes it over in "
-            f"{region}. Other deployments in the same account and region should set observability.invocation_logs: shared"
+            f"{region}. Other deployments in the same account and region should set observability.invocation_logs: "
+            "shared"
         )
     elif observability.invocation_logs == "shared":
         notes.append(

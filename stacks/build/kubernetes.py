@@ -21,7 +21,7 @@ def kubeconfig_path(spec: SelfHostedSpec) -> str:
 
 def _spec(deployment: Deployment) -> SelfHostedSpec:
     spec = deployment.spec
-    assert isinstance(spec, SelfHostedSpec) and deployment.serving is not None  # noqa: S101 - dispatched by mode
+    assert isinstance(spec, SelfHostedSpec) and deployment.serving is not None  # dispatched by mode
     return spec
 
 
@@ -30,7 +30,7 @@ def _created_cluster(deployment: Deployment, key: Any, tags: dict[str, str], out
     from deepseek_deploy import components as c
 
     spec, plan = _spec(deployment), deployment.serving
-    assert plan is not None and plan.instance_type is not None  # noqa: S101 - a created cluster has a node type
+    assert plan is not None and plan.instance_type is not None  # a created cluster has a node type
     facts = catalog.load().kubernetes
     multi_node = plan.nodes_per_replica > 1
     cluster = c.EksGpuCluster(
@@ -64,7 +64,7 @@ def _existing_cluster(deployment: Deployment, notes: list[str]) -> Any:
     import pulumi_kubernetes as k8s
 
     spec, plan = _spec(deployment), deployment.serving
-    assert plan is not None  # noqa: S101
+    assert plan is not None
     wanted = (
         ("KEDA (for autoscaling)", spec.serving.autoscaling),
         ("LeaderWorkerSet (for multi-node)", plan.nodes_per_replica > 1),
@@ -97,7 +97,7 @@ def vllm_args(deployment: Deployment, node_selector: dict[str, str], hf_token: A
     from deepseek_deploy import components as c
 
     spec, plan, replicas = _spec(deployment), deployment.serving, deployment.replicas
-    assert plan is not None and replicas is not None  # noqa: S101
+    assert plan is not None and replicas is not None
     serving, scaling = spec.serving, spec.serving.autoscaling
     return c.VllmArgs(
         namespace=serving.namespace,
@@ -139,7 +139,7 @@ def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[
     from deepseek_deploy import components as c
 
     spec, plan = _spec(deployment), deployment.serving
-    assert plan is not None  # noqa: S101
+    assert plan is not None
     name, created = spec.name, spec.cluster.create == "eks"
     key = None
     if created or spec.effective_guardrail is not None:
@@ -157,7 +157,8 @@ def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[
     guardrail = shared.guardrail(deployment, key, tags)
     if guardrail is not None:
         notes.append(
-            "a vLLM endpoint is not invoked through Bedrock: `deploy invoke` applies the guardrail with the ApplyGuardrail API"
+            "a vLLM endpoint is not invoked through Bedrock: `deploy invoke` applies the guardrail with the "
+            "ApplyGuardrail API"
         )
     shared.budget(deployment, tags, notes)
     outputs.update(

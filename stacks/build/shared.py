@@ -64,5 +64,6 @@ def budget(deployment: Deployment, tags: dict[str, str], notes: list[str]) -> No
         c.CostBudgetArgs(spec.budget.monthly_usd, tuple(spec.budget.alert_emails), STACK_TAG, spec.name, tags=tags),
     )
     notes.append(
-        f"the budget counts costs tagged {STACK_TAG}={spec.name}: activate that cost allocation tag in the Billing console"
+        f"the budget counts costs tagged {STACK_TAG}={spec.name}: activate that cost allocation tag in the Billing "
+        "console"
     )

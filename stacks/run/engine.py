@@ -7,6 +7,7 @@ failure is translated into an EngineError with a message and an exit code (CLI.m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -145,7 +146,8 @@ def find_pulumi(install: bool, automation: Any = None) -> Any:
         return auto.PulumiCommand(root=os.path.join(os.path.expanduser("~"), ".pulumi", "versions", version))
     except (FileNotFoundError, OSError):
         raise EngineError(
-            f"the Pulumi CLI is not installed. Install it with:\n  curl -fsSL https://get.pulumi.com | sh -s -- --version {version}\n"
+            "the Pulumi CLI is not installed. Install it with:\n  curl -fsSL https://get.pulumi.com | sh -s -- "
+            f"--version {version}\n"
             "or re-run with --install-pulumi",
             MISSING_PREREQUISITE,
         ) from None
@@ -173,12 +175,14 @@ def translate(error: Exception, settings: EngineSettings) -> EngineError:
             "the secrets passphrase is missing or wrong for this stack (PULUMI_CONFIG_PASSPHRASE)", MISSING_PREREQUISITE
         )
     if re.search(
-        r"no valid credential sources|NoCredentialProviders|could not find default credentials|unable to locate credentials",
+        r"no valid credential sources|NoCredentialProviders|could not find default credentials|unable to locate "
+        r"credentials",
         text,
         re.I,
     ):
         return EngineError(
-            "no AWS credentials: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+            "no AWS credentials: set AWS_PROFILE, run `aws sso login`, or export "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
             MISSING_PREREQUISITE,
         )
     if (
@@ -191,7 +195,8 @@ def translate(error: Exception, settings: EngineSettings) -> EngineError:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     tail = "\n".join(lines[-12:])
     return EngineError(
-        f"the deployment failed ({stack}):\n{tail}\nFix the cause and run the same command again: finished resources are kept.",
+        f"the deployment failed ({stack}):\n{tail}\nFix the cause and run the same command again: finished resources "
+        "are kept.",
         FAILED,
     )
 
@@ -262,10 +267,8 @@ class Engine:
 
     @staticmethod
     def _cancel(stack: Any) -> None:
-        try:
+        with contextlib.suppress(Exception):  # cancelling is best effort; the interrupt is what matters
             stack.cancel()
-        except Exception:
-            pass
 
     def preview(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
         result = self._run("preview", on_event)

@@ -103,7 +103,8 @@ def write(resources: list[dict[str, Any]], directory: str) -> Manifests:
         inputs = resource["inputs"]
         what = (
             inputs.get("file")
-            or f"helm chart {inputs.get('chart')} {inputs.get('version', '(unpinned)')} from {inputs.get('repositoryOpts', {}).get('repo', '?')}"
+            or f"helm chart {inputs.get('chart')} {inputs.get('version', '(unpinned)')} from "
+            f"{inputs.get('repositoryOpts', {}).get('repo', '?')}"
         )
         result.not_written.append(f"{resource['name']}: {what}")
     return result

@@ -22,7 +22,8 @@ def aws_credentials(profile: Optional[str]) -> None:
         ) from None
     if credentials is None:
         raise EngineError(
-            "no AWS credentials found: set AWS_PROFILE, run `aws sso login` or `aws configure`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            "no AWS credentials found: set AWS_PROFILE, run `aws sso login` or `aws configure`, or export "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
             MISSING_PREREQUISITE,
         )
 

@@ -80,7 +80,10 @@ def _marketplace(deployment: Deployment, _usage: Usage) -> dict[str, Any]:
 def _custom_import(deployment: Deployment, usage: Usage) -> dict[str, Any]:
     cmus = deployment.offer.cmus
     price = catalog.load().custom_import_price
-    basis = f"{cmus or '?'} custom model units per copy, billed in {price.billing_window_minutes}-minute windows while active"
+    basis = (
+        f"{cmus or '?'} custom model units per copy, billed in {price.billing_window_minutes}-minute windows while "
+        "active"
+    )
     if not cmus:
         return {
             "basis": basis,

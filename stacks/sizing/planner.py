@@ -194,13 +194,15 @@ def _parallelism(spec: SelfHostedSpec, model: catalog.Model, fit: capacity.Fit) 
         if tp > fit.gpus_per_node:
             raise PlanError(
                 ("serving", "tensor_parallel"),
-                f"tensor_parallel {tp} is more than the {fit.gpus_per_node} GPUs of a node; use at most {fit.gpus_per_node} (pipeline_parallel spans nodes)",
+                f"tensor_parallel {tp} is more than the {fit.gpus_per_node} GPUs of a node; use at most "
+                f"{fit.gpus_per_node} (pipeline_parallel spans nodes)",
             )
         if model.attention_heads % tp:
             good = [n for n in GPU_COUNTS if model.attention_heads % n == 0 and n <= fit.gpus_per_node]
             raise PlanError(
                 ("serving", "tensor_parallel"),
-                f"{model.id} has {model.attention_heads} attention heads, which {tp} does not divide; use {' or '.join(map(str, good))}",
+                f"{model.id} has {model.attention_heads} attention heads, which {tp} does not divide; use "
+                f"{' or '.join(map(str, good))}",
             )
         if tp < fit.tensor_parallel and not capacity.fit_gpus(model, fit_gpu(fit), tp, pp).fits:
             raise PlanError(
@@ -211,7 +213,8 @@ def _parallelism(spec: SelfHostedSpec, model: catalog.Model, fit: capacity.Fit) 
         if serving.pipeline_parallel < pp:
             raise PlanError(
                 ("serving", "pipeline_parallel"),
-                f"{model.id} needs {pp} nodes per replica here; pipeline_parallel {serving.pipeline_parallel} is too few (use auto)",
+                f"{model.id} needs {pp} nodes per replica here; pipeline_parallel {serving.pipeline_parallel} is too "
+                "few (use auto)",
             )
         pp = serving.pipeline_parallel
     return tp, pp

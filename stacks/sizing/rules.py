@@ -70,12 +70,14 @@ def serverless_profile(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem
         profiles = ", ".join(offer.profiles.values())
         yield Problem(
             ("serverless", "cross_region"),
-            f"{spec.model} is only served through its cross-region inference profile ({profiles}); remove cross_region or set it to true",
+            f"{spec.model} is only served through its cross-region inference profile ({profiles}); remove "
+            "cross_region or set it to true",
         )
     if wanted is True and not offer.profiles:
         yield Problem(
             ("serverless", "cross_region"),
-            f"{spec.model} on Bedrock has no cross-region inference profile, only in-region invocation; remove cross_region or set it to false",
+            f"{spec.model} on Bedrock has no cross-region inference profile, only in-region invocation; remove "
+            "cross_region or set it to false",
         )
 
 
@@ -87,12 +89,14 @@ def guardrail_enforcement(spec: BaseSpec, model: catalog.Model) -> Iterable[Prob
         yield Problem(
             ("guardrail", "enforce"),
             "enforce cannot apply to a Marketplace endpoint: Bedrock attaches guardrails to those only through the "
-            "ApplyGuardrail API, so IAM has no guardrail condition to check. Set enforce: false; `deploy invoke` still applies the guardrail",
+            "ApplyGuardrail API, so IAM has no guardrail condition to check. Set enforce: false; `deploy invoke` "
+            "still applies the guardrail",
         )
     elif spec.mode == "self-hosted":
         yield Problem(
             ("guardrail", "enforce"),
-            "enforce needs a Bedrock-hosted model (serverless or custom-import); a vLLM endpoint is not invoked through Bedrock. Set enforce: false",
+            "enforce needs a Bedrock-hosted model (serverless or custom-import); a vLLM endpoint is not invoked "
+            "through Bedrock. Set enforce: false",
         )
 
 
@@ -146,7 +150,8 @@ def marketplace_instance(spec: BaseSpec, model: catalog.Model) -> Iterable[Probl
     if not fit.fits:
         yield Problem(
             path,
-            f"{name} is too small for {model.id}: {fit.weights_gib:.0f} GiB of weights plus KV cache need more than its GPUs hold. "
+            f"{name} is too small for {model.id}: {fit.weights_gib:.0f} GiB of weights plus KV cache need more than "
+            "its GPUs hold. "
             f"Instance types that fit: {_fit_alternatives(model, offered, 'none', 0.9, 1)}",
         )
     elif name not in offered:
@@ -184,7 +189,8 @@ def scaling_ranges(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
         if not scaling.min <= spec.endpoint.instance_count <= scaling.max:
             yield Problem(
                 ("endpoint", "instance_count"),
-                f"instance_count {spec.endpoint.instance_count} is outside autoscaling min..max ({scaling.min}..{scaling.max})",
+                f"instance_count {spec.endpoint.instance_count} is outside autoscaling min..max "
+                f"({scaling.min}..{scaling.max})",
             )
     if isinstance(spec, SelfHostedSpec):
         yield from _range(spec.cluster.nodes.min, spec.cluster.nodes.max, ("cluster", "nodes", "min"), "cluster nodes")
@@ -204,19 +210,22 @@ def eks_version(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
         known = ", ".join(facts.eks_versions)
         yield Problem(
             path,
-            f"the catalog does not know EKS version {version} (known: {known}); `deploy up` fails if EKS does not offer it",
+            f"the catalog does not know EKS version {version} (known: {known}); `deploy up` fails if EKS does not "
+            "offer it",
             "warning",
         )
     elif support == "extended":
         yield Problem(
             path,
-            f"EKS {version} is in extended support, which AWS charges extra for; {facts.default_version} is in standard support",
+            f"EKS {version} is in extended support, which AWS charges extra for; {facts.default_version} is in "
+            "standard support",
             "warning",
         )
     if not spec.cluster.endpoint_public_cidrs:
         yield Problem(
             ("cluster",),
-            "endpoint_public_cidrs is empty, so the cluster API is private: run `deploy up` from inside the VPC, or list your network's CIDRs",
+            "endpoint_public_cidrs is empty, so the cluster API is private: run `deploy up` from inside the VPC, or "
+            "list your network's CIDRs",
             "warning",
         )
 
@@ -238,7 +247,8 @@ def custom_import_weights(spec: BaseSpec, base_dir: str | None = None) -> Iterab
     elif not os.path.isfile(os.path.join(path, "config.json")):
         yield Problem(
             ("weights", "source"),
-            f"'{source}' has no config.json; give a Hugging Face model directory (config.json, tokenizer, *.safetensors)",
+            f"'{source}' has no config.json; give a Hugging Face model directory (config.json, tokenizer, "
+            "*.safetensors)",
         )
 
 

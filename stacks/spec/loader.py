@@ -60,7 +60,10 @@ class SpecError(DeployError):
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
-def _fail(file: str, message: str, position: Position = Position(1, 1)) -> SpecError:
+START = Position(1, 1)
+
+
+def _fail(file: str, message: str, position: Position = START) -> SpecError:
     return SpecError([Diagnostic(file, position.line, position.column, message)])
 
 

@@ -49,7 +49,8 @@ class EndpointSpec(Section):
 
 class WeightsSpec(Section):
     source: str = Field(
-        description="Where the weights are: s3://bucket/prefix/, hf://org/repo (uploaded for you), or a local directory."
+        description="Where the weights are: s3://bucket/prefix/, hf://org/repo (uploaded for you), or a local "
+        "directory."
     )
 
     @field_validator("source")
@@ -81,7 +82,8 @@ class ClusterSpec(Section):
     kubernetes_version: str = Field(
         "1.35",
         pattern=r"^1\.\d{2}$",
-        description="Kubernetes version of a created EKS cluster (default: the newest in EKS standard support the catalog confirms).",
+        description="Kubernetes version of a created EKS cluster (default: the newest in EKS standard support the "
+        "catalog confirms).",
     )
     node_instance_type: str | None = Field(
         None, description="GPU node instance type of a created cluster. Default: the planner's choice."
@@ -106,7 +108,8 @@ GpuType = Literal["A10G", "L4", "L40S", "A100-40GB", "A100-80GB", "H100", "H200"
 class GpuSpec(Section):
     type: GpuType | None = Field(
         None,
-        description="GPU of an existing cluster's nodes (A10G, L4, L40S, A100-40GB, A100-80GB, H100, H200). On a created EKS cluster it follows node_instance_type.",
+        description="GPU of an existing cluster's nodes (A10G, L4, L40S, A100-40GB, A100-80GB, H100, H200). On a "
+        "created EKS cluster it follows node_instance_type.",
     )
     count: int | Literal["auto"] = Field(
         "auto", description="GPUs per node a replica uses; auto = the planner's choice."
@@ -166,7 +169,8 @@ class ServingSpec(Section):
     hf_token_env: Optional[str] = Field(
         None,
         pattern=r"^[A-Z_][A-Z0-9_]*$",
-        description="Name of the environment variable that holds a Hugging Face token at deploy time (never the token itself).",
+        description="Name of the environment variable that holds a Hugging Face token at deploy time (never the token "
+        "itself).",
     )
     service_monitor: bool = Field(False, description="Create a Prometheus Operator ServiceMonitor for vLLM's /metrics.")
 

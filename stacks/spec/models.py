@@ -48,7 +48,8 @@ TAGS_JSON_SCHEMA = {
 class BaseSpec(Section):
     name: str = Field(
         pattern=r"^[a-z][a-z0-9-]{1,38}$",
-        description="Names the stack and prefixes every resource: a lowercase letter, then 1-38 lowercase letters, digits or dashes.",
+        description="Names the stack and prefixes every resource: a lowercase letter, then 1-38 lowercase letters, "
+        "digits or dashes.",
     )
     model: str = Field(description="A catalog id or alias (`deploy models` lists them).")
     mode: Mode = Field(description="serverless | marketplace | custom-import | self-hosted")

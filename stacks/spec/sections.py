@@ -194,7 +194,8 @@ class GuardrailSpec(Section):
     )
     enforce: bool = Field(
         False,
-        description="Deny (in IAM) every invocation that does not name this guardrail. Serverless and custom-import only.",
+        description="Deny (in IAM) every invocation that does not name this guardrail. Serverless and custom-import "
+        "only.",
     )
 
     @field_validator("blocked_words")
@@ -231,7 +232,8 @@ class AlarmsSpec(Section):
 class ObservabilitySpec(Section):
     invocation_logs: bool | Literal["shared"] = Field(
         True,
-        description="Bedrock model invocation logging to an encrypted, private S3 bucket and CloudWatch Logs. It is one setting per "
+        description="Bedrock model invocation logging to an encrypted, private S3 bucket and CloudWatch Logs. It is "
+        "one setting per "
         "account and region: the deployment with `true` owns it; others in the same account and region say `shared`.",
     )
     log_retention_days: int = Field(

@@ -44,7 +44,8 @@ def choose(model: str | None, mode: str | None, region: str | None, name: str | 
     offer = entry.offer(chosen_mode)
     if not offer.available:
         raise StarterError(
-            f"--mode: {entry.id} is not available with {chosen_mode}: {offer.reason}. Modes that serve it: {', '.join(entry.supported_modes)}"
+            f"--mode: {entry.id} is not available with {chosen_mode}: {offer.reason}. Modes that serve it: "
+            f"{', '.join(entry.supported_modes)}"
         )
     if region is not None:
         try:
@@ -53,7 +54,8 @@ def choose(model: str | None, mode: str | None, region: str | None, name: str | 
             raise StarterError(f"--region: {error}") from None
         if offer.regions and region not in offer.regions and offer.regions_confidence != "unconfirmed":
             raise StarterError(
-                f"--region: {entry.id} in mode {chosen_mode} is not offered in {region}; regions that offer it: {', '.join(offer.regions)}"
+                f"--region: {entry.id} in mode {chosen_mode} is not offered in {region}; regions that offer it: "
+                f"{', '.join(offer.regions)}"
             )
     chosen_region = region or (
         PREFERRED_REGION if not offer.regions or PREFERRED_REGION in offer.regions else offer.regions[0]

@@ -74,16 +74,16 @@ def _to_data(node: yaml.Node, path: Path, source: SourceMap, constructor: yaml.c
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise YamlSyntaxError("a key must be a plain scalar such as a name", _position(key_node))
             if key in result:
-                first = source.keys[path + (key,)]
+                first = source.keys[(*path, key)]
                 raise YamlSyntaxError(
                     f"duplicate key '{key}' (first given at line {first.line}); keep one of them",
                     _position(key_node),
                 )
-            source.keys[path + (key,)] = _position(key_node)
-            result[key] = _to_data(value_node, path + (key,), source, constructor)
+            source.keys[(*path, key)] = _position(key_node)
+            result[key] = _to_data(value_node, (*path, key), source, constructor)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, path + (index,), source, constructor) for index, item in enumerate(node.value)]
+        return [_to_data(item, (*path, index), source, constructor) for index, item in enumerate(node.value)]
     return constructor.construct_object(node, deep=True)
 
 

@@ -35,7 +35,8 @@ def test_up_without_credentials_exits_3(cli, monkeypatch, tmp_path):
 
 def test_a_missing_kubeconfig_exits_3(cli, no_pulumi, write_spec, tmp_path):
     path = write_spec(
-        f"name: bot\nmodel: distill-qwen-7b\nmode: self-hosted\nregion: us-west-2\ncluster:\n  kubeconfig: {tmp_path}/nope\n"
+        "name: bot\nmodel: distill-qwen-7b\nmode: self-hosted\nregion: us-west-2\ncluster:\n  kubeconfig: "
+        f"{tmp_path}/nope\n"
     )
     result = cli("up", path, "--yes")
     assert result.code == 3 and "kubeconfig" in result.err
@@ -71,13 +72,13 @@ def test_ndjson_events_from_engine_events():
         urn="urn:pulumi:dev::p::aws:kms/key:Key::bot-kms-key",
         type="aws:kms/key:Key",
     )
-    empty = dict(
-        resource_pre_event=None,
-        res_outputs_event=None,
-        res_op_failed_event=None,
-        diagnostic_event=None,
-        summary_event=None,
-    )
+    empty = {
+        "resource_pre_event": None,
+        "res_outputs_event": None,
+        "res_op_failed_event": None,
+        "diagnostic_event": None,
+        "summary_event": None,
+    }
     started: dict = {}
     begin = event_record(
         types.SimpleNamespace(**{**empty, "resource_pre_event": types.SimpleNamespace(metadata=meta)}),

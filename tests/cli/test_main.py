@@ -63,7 +63,10 @@ def test_the_installed_console_scripts_work(script, tmp_path):
 
 
 def test_the_help_path_does_not_import_pulumi_or_boto3():
-    code = "import sys; from deepseek_deploy.cli.main import main; main(['--help']); print(sorted(m for m in ('pulumi', 'boto3', 'pydantic', 'pulumi_aws') if m in sys.modules))"
+    code = (
+        "import sys; from deepseek_deploy.cli.main import main; main(['--help']); print(sorted(m for m in ('pulumi', "
+        "'boto3', 'pydantic', 'pulumi_aws') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

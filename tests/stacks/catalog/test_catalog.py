@@ -138,7 +138,7 @@ def test_instances_name_known_gpus_with_plausible_sizes():
     for name, instance in CATALOG.instances.items():
         assert instance.gpu in CATALOG.gpus, name
         assert instance.gpus in (1, 4, 8), name
-        family, size = name.split(".")
+        family, _size = name.split(".")
         assert family in ("g5", "g6", "g6e", "p4d", "p4de", "p5", "p5e", "p5en"), name
         # Within a family, more vCPUs come with at least as much memory.
         assert instance.memory_gib >= instance.vcpus * 2, name

@@ -64,7 +64,8 @@ def test_max_model_len_is_capped_by_the_context_and_checked_when_given():
 def test_explicit_tensor_parallel_must_divide_the_heads():
     message = error(
         "distill-qwen-7b",
-        "cluster:\n  create: eks\n  node_instance_type: g6.48xlarge\n  endpoint_public_cidrs: [203.0.113.0/24]\nserving:\n  tensor_parallel: 8\n",
+        "cluster:\n  create: eks\n  node_instance_type: g6.48xlarge\n  endpoint_public_cidrs: "
+        "[203.0.113.0/24]\nserving:\n  tensor_parallel: 8\n",
     )
     assert "28 attention heads" in message and "use 1 or 2 or 4" in message
 

@@ -1,6 +1,7 @@
 """Cross-field rules, one by one, through the loader so positions are checked too."""
 
 import pytest
+from pydantic import ValidationError
 
 from deepseek_deploy.stacks.sizing.deployment import resolve_text as load_text
 from deepseek_deploy.stacks.spec.loader import SpecError
@@ -91,7 +92,10 @@ def test_a_created_cluster_and_a_kubeconfig_are_exclusive():
 
 
 def test_r1_on_one_h100_node_asks_for_more_nodes():
-    text = "name: bot\nmodel: r1\nmode: self-hosted\nregion: us-east-1\ncluster:\n  create: eks\n  node_instance_type: p5.48xlarge\n  nodes: {min: 1, max: 1}\n"
+    text = (
+        "name: bot\nmodel: r1\nmode: self-hosted\nregion: us-east-1\ncluster:\n  create: eks\n  node_instance_type: "
+        "p5.48xlarge\n  nodes: {min: 1, max: 1}\n"
+    )
     found = messages(text, warnings=False)
     assert len(found) == 1 and "spans 2 x p5.48xlarge" in found[0] and "p5en.48xlarge" in found[0]
 
@@ -180,12 +184,15 @@ def test_weights_source_schemes():
 
 def test_specs_are_immutable():
     spec = load_text(MINIMAL["serverless"]).spec
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         spec.name = "other"
 
 
 def test_a_guardrail_that_checks_nothing_is_refused():
-    off = "guardrail:\n  content_filters: {hate: none, insults: none, sexual: none, violence: none, misconduct: none, prompt_attack: none}\n"
+    off = (
+        "guardrail:\n  content_filters: {hate: none, insults: none, sexual: none, violence: none, misconduct: none, "
+        "prompt_attack: none}\n"
+    )
     found = messages(MINIMAL["serverless"] + off)
     assert len(found) == 1 and "checks nothing" in found[0] and found[0].startswith("error:5:1:")
     assert problems(MINIMAL["serverless"] + off + "  pii: {EMAIL: block}\n") == []

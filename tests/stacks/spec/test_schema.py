@@ -46,7 +46,10 @@ def test_every_property_is_described_for_editors():
 
 
 def test_empty_sections_and_numeric_tags_are_valid_in_both():
-    text = "name: bot\nmodel: r1\nmode: serverless\nregion: us-west-2\ntags: {cc: 4711}\nobservability:\naccess:\n  invoke_principals:\n"
+    text = (
+        "name: bot\nmodel: r1\nmode: serverless\nregion: us-west-2\ntags: {cc: 4711}\nobservability:\naccess:\n  "
+        "invoke_principals:\n"
+    )
     jsonschema.validate(yaml.safe_load(text), SCHEMA)
     from deepseek_deploy.stacks.spec.loader import load_text
 
