@@ -1,8 +1,8 @@
 """Cross-field rules: can the cloud serve this model, in this mode, in this region, on this hardware?
 
-Each rule looks at a parsed spec and returns problems tied to the key that causes them, so the
-loader can point at the right line. Errors stop the command; warnings (facts the catalog
-could not confirm) are shown and let it go on.
+Each rule looks at a parsed spec and its catalog model and returns problems tied to the key
+that causes them, so `deployment.resolve` can point at the right line. Errors stop the command;
+warnings (facts the catalog could not confirm) are shown and let it go on.
 """
 
 from __future__ import annotations
