@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @cache
-def console():
+def console() -> Console:
     """A rich console on stderr; colour only when stderr is a terminal."""
     from rich.console import Console
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
 
 
 def plan_document(path: str, stack: str = "dev") -> dict[str, Any]:
@@ -43,7 +46,7 @@ def short_type(token: str) -> str:
     return f"{package}:{module.split('/')[0]}:{name}" if name else token
 
 
-def _tree(document: dict[str, Any]):
+def _tree(document: dict[str, Any]) -> Tree:
     from rich.markup import escape
     from rich.tree import Tree
 
