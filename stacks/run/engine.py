@@ -221,13 +221,9 @@ class Engine:
         self._stack: Any = None
         self.resumed = False  # set when `up` cleared an interrupted run's pending operations
 
-    def stack(self) -> Any:
-        if self._stack is not None:
-            return self._stack
+    def _options(self) -> Any:
         auto, s = self.auto, self.settings
-        if s.backend_url.startswith("file://"):
-            os.makedirs(s.backend_url[len("file://") :], exist_ok=True)
-        options = auto.LocalWorkspaceOptions(
+        return auto.LocalWorkspaceOptions(
             project_settings=auto.ProjectSettings(
                 name=s.project, runtime="python", backend=auto.ProjectBackend(url=s.backend_url)
             ),
@@ -235,20 +231,46 @@ class Engine:
             env_vars=dict(s.env),
             pulumi_command=self.command,
         )
+
+    def stack(self, create: bool = True) -> Any:
+        """The stack: created when `create` (preview, up), else selected; a missing one is an error."""
+        if self._stack is not None:
+            return self._stack
+        auto, s = self.auto, self.settings
+        local_state = s.backend_url[len("file://") :] if s.backend_url.startswith("file://") else None
+        if local_state is not None and not create and not os.path.isdir(local_state):
+            raise self._no_stack()  # nothing was ever deployed to this backend: do not create its folder
+        if local_state is not None:
+            os.makedirs(local_state, exist_ok=True)
         try:
-            stack = auto.create_or_select_stack(
-                stack_name=s.stack, project_name=s.project, program=self.program, opts=options
-            )
+            if create:
+                stack = auto.create_or_select_stack(
+                    stack_name=s.stack, project_name=s.project, program=self.program, opts=self._options()
+                )
+            else:
+                stack = auto.select_stack(
+                    stack_name=s.stack, project_name=s.project, program=self.program, opts=self._options()
+                )
             for plugin, version in s.plugins.items():
                 stack.workspace.install_plugin(plugin, f"v{version}")
             stack.set_all_config({key: auto.ConfigValue(value=value) for key, value in s.config.items()})
+        except auto.errors.StackNotFoundError:
+            raise self._no_stack() from None
         except Exception as error:
             raise translate(error, s) from error
         self._stack = stack
         return stack
 
+    def _no_stack(self) -> EngineError:
+        s = self.settings
+        return EngineError(
+            f"stack {s.stack} of {s.project} does not exist in {s.backend_url}; nothing was changed. "
+            "Run `deploy up` first, or pass the --stack/--backend it was deployed with",
+            FAILED,
+        )
+
     def _run(self, operation: str, on_event: Optional[Callable[[Any], None]]) -> Any:
-        stack = self.stack()
+        stack = self.stack(create=operation in ("preview", "up"))
         try:
             try:
                 return getattr(stack, operation)(on_event=on_event)
@@ -287,7 +309,7 @@ class Engine:
         return Result(summary=dict(result.summary.resource_changes or {}))
 
     def refresh(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
-        stack = self.stack()
+        stack = self.stack(create=False)
         try:  # also clears what an interrupted run left pending
             result = stack.refresh(on_event=on_event, clear_pending_creates=True)
         except KeyboardInterrupt:
@@ -298,8 +320,9 @@ class Engine:
         return Result(summary=dict(result.summary.resource_changes or {}))
 
     def outputs(self) -> Result:
+        stack = self.stack(create=False)
         try:
-            values = self.stack().outputs()
+            values = stack.outputs()
         except Exception as error:
             raise translate(error, self.settings) from error
         return Result(

@@ -222,3 +222,32 @@ def test_up_after_an_interrupted_up_clears_pending_operations_and_resumes(monkey
     result = engine.up()
     assert ("refresh", True) in stack.calls and stack.attempts == 2 and engine.resumed
     assert result.summary == {"create": 31}
+
+
+@pytest.mark.parametrize("operation", ["outputs", "refresh", "destroy"])
+def test_operations_on_a_deployed_stack_select_it_and_never_create_one(monkeypatch, tmp_path, operation):
+    created, selected = [], []
+
+    def select_stack(stack_name, project_name, program, opts):
+        selected.append(stack_name)
+        raise real.errors.StackNotFoundError(real.CommandResult(stdout="", stderr="no stack named dev found", code=255))
+
+    auto = fake_automation(FakeStack(), {})
+    auto.create_or_select_stack = lambda **kwargs: created.append(kwargs)
+    auto.select_stack = select_stack
+    state = tmp_path / "state"
+    settings = eng.resolve(SPEC, env={**ENV, "XDG_STATE_HOME": str(state)})
+    engine = eng.Engine(settings, lambda: None, pulumi_command="CLI", automation=auto)
+
+    # A backend folder that does not exist yet: refused before Pulumi runs, and the folder is not made.
+    with pytest.raises(eng.EngineError) as caught:
+        getattr(engine, operation)()
+    assert caught.value.code == 1 and "stack dev of deepseek-bot does not exist" in caught.value.message
+    assert str(state) in caught.value.message and not state.exists() and selected == [] and created == []
+
+    # A backend that exists but has no such stack: selected, not created.
+    (state / "deepseek-deploy" / "pulumi").mkdir(parents=True)
+    with pytest.raises(eng.EngineError) as caught:
+        getattr(engine, operation)()
+    assert caught.value.code == 1 and "does not exist" in caught.value.message
+    assert selected == ["dev"] and created == []
