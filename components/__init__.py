@@ -10,7 +10,7 @@ callers need. None of them reads YAML, environment variables or Pulumi config.
 _MODULES = {
     "Alarms": "observability",
     "AlarmsArgs": "observability",
-    "Autoscaling": "vllm",
+    "Autoscaling": "vllm_pod",
     "CostBudget": "observability",
     "CostBudgetArgs": "observability",
     "CustomModelImport": "custom_import",
@@ -29,14 +29,14 @@ _MODULES = {
     "InvokeAccessArgs": "access",
     "MarketplaceEndpoint": "marketplace",
     "MarketplaceEndpointArgs": "marketplace",
-    "MetricSource": "observability",
+    "MetricSource": "metrics",
     "ServerlessModel": "serverless",
     "ServerlessModelArgs": "serverless",
-    "VllmArgs": "vllm",
+    "VllmArgs": "vllm_pod",
     "VllmMultiNode": "vllm",
     "VllmService": "vllm",
-    "bedrock_metrics": "observability",
-    "sagemaker_metrics": "observability",
+    "bedrock_metrics": "metrics",
+    "sagemaker_metrics": "metrics",
 }
 
 

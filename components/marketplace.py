@@ -1,7 +1,9 @@
-"""MarketplaceEndpoint: a Bedrock Marketplace model on a SageMaker endpoint, with autoscaling.
+"""MarketplaceEndpoint: a Bedrock Marketplace model on a SageMaker endpoint (the dynamic resource in
+`providers/marketplace_endpoint.py`), its least-privilege execution role and optional autoscaling.
+`invoke_statements_for` is the SageMaker access its callers need besides Bedrock's.
 
-Marketplace endpoints take guardrails only through the ApplyGuardrail API, so a guardrail for
-this mode is created beside the endpoint and applied by the caller (`deploy invoke` does it).
+Marketplace endpoints take guardrails only through the ApplyGuardrail API, so this component makes
+none: the program creates one beside it and the caller applies it (`deploy invoke` does).
 """
 
 from __future__ import annotations
@@ -48,10 +50,45 @@ def hub_content_arn(region: str, hub_model_id: str, version: str) -> str:
     return f"arn:{PARTITION}:sagemaker:{region}:aws:hub-content/SageMakerPublicHub/Model/{hub_model_id}/{version}"
 
 
+# ENI management in a VPC has no resource-level scoping for these actions.
+PLACE_IN_VPC_STATEMENT: dict[str, Any] = {
+    "Sid": "PlaceInVpc",
+    "Effect": "Allow",
+    "Action": [
+        "ec2:CreateNetworkInterface",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+    ],
+    "Resource": "*",
+}
+
+
 def execution_role_statements(args: MarketplaceEndpointArgs, account: pulumi.Input[str]) -> list[dict[str, Any]]:
     """What the endpoint's containers need: pull the image, read the model artifacts, write logs."""
-    region = args.region
-    statements: list[dict[str, Any]] = [
+    statements = _container_statements(args.region, account)
+    if args.kms_key_arn is not None:
+        statements.append(
+            {
+                "Sid": "UseVolumeKey",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": args.kms_key_arn,
+            }
+        )
+    if args.subnet_ids:
+        statements.append(dict(PLACE_IN_VPC_STATEMENT))
+    return statements
+
+
+def _container_statements(region: str, account: pulumi.Input[str]) -> list[dict[str, Any]]:
+    """What every endpoint needs, whatever its key and network."""
+    return [
         # GetAuthorizationToken has no resource-level permissions; AWS requires "*" here.
         {"Sid": "EcrLogin", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
         {
@@ -87,36 +124,6 @@ def execution_role_statements(args: MarketplaceEndpointArgs, account: pulumi.Inp
             "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker"]}},
         },
     ]
-    if args.kms_key_arn is not None:
-        statements.append(
-            {
-                "Sid": "UseVolumeKey",
-                "Effect": "Allow",
-                "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                "Resource": args.kms_key_arn,
-            }
-        )
-    if args.subnet_ids:
-        # ENI management in a VPC has no resource-level scoping for these actions.
-        statements.append(
-            {
-                "Sid": "PlaceInVpc",
-                "Effect": "Allow",
-                "Action": [
-                    "ec2:CreateNetworkInterface",
-                    "ec2:CreateNetworkInterfacePermission",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:DeleteNetworkInterfacePermission",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeVpcs",
-                    "ec2:DescribeDhcpOptions",
-                    "ec2:DescribeSubnets",
-                    "ec2:DescribeSecurityGroups",
-                ],
-                "Resource": "*",
-            }
-        )
-    return statements
 
 
 def invoke_statements_for(endpoint_arn: pulumi.Input[str]) -> list[dict[str, Any]]:
@@ -142,18 +149,8 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MarketplaceEndpointArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("deepseek-deploy:marketplace:MarketplaceEndpoint", name, None, opts)
-        account = account_id(self)
         tags = dict(args.tags)
-        role = aws.iam.Role(
-            f"{name}-execution",
-            description="SageMaker execution role of a deepseek-deploy Marketplace endpoint",
-            assume_role_policy=trust_policy(
-                "sagemaker.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
-            ),
-            inline_policies=[{"name": "endpoint", "policy": policy_json(execution_role_statements(args, account))}],
-            tags=tags,
-            opts=child(self),
-        )
+        role = self._execution_role(name, args, tags)
         endpoint = MarketplaceEndpointResource(
             f"{name}-endpoint",
             region=args.region,
@@ -171,37 +168,7 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
             opts=child(self),
         )
         if args.autoscaling:
-            scaling = args.autoscaling
-            resource_id = pulumi.Output.concat(
-                "endpoint/", endpoint.sagemaker_endpoint_name, "/variant/", endpoint.variant_name
-            )
-            target = aws.appautoscaling.Target(
-                f"{name}-scaling-target",
-                service_namespace="sagemaker",
-                scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-                resource_id=resource_id,
-                min_capacity=scaling.min,
-                max_capacity=scaling.max,
-                tags=tags,
-                opts=child(self),
-            )
-            aws.appautoscaling.Policy(
-                f"{name}-scaling-policy",
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration={
-                    "target_value": scaling.target_invocations_per_instance,
-                    "predefined_metric_specification": {
-                        "predefined_metric_type": "SageMakerVariantInvocationsPerInstance"
-                    },
-                    # GPU instances take minutes to start: scale out fast, scale in slowly.
-                    "scale_out_cooldown": 60,
-                    "scale_in_cooldown": 600,
-                },
-                opts=child(self),
-            )
+            self._autoscaling(name, endpoint, args.autoscaling, tags)
         self.endpoint_arn = endpoint.endpoint_arn
         self.endpoint_name = endpoint.sagemaker_endpoint_name
         self.variant_name = endpoint.variant_name
@@ -212,4 +179,51 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
                 "endpoint_name": self.endpoint_name,
                 "variant_name": self.variant_name,
             }
+        )
+
+    def _execution_role(self, name: str, args: MarketplaceEndpointArgs, tags: dict[str, str]) -> aws.iam.Role:
+        """The role the endpoint's containers run as (SageMaker assumes it for this account only)."""
+        account = account_id(self)
+        return aws.iam.Role(
+            f"{name}-execution",
+            description="SageMaker execution role of a deepseek-deploy Marketplace endpoint",
+            assume_role_policy=trust_policy(
+                "sagemaker.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
+            ),
+            inline_policies=[{"name": "endpoint", "policy": policy_json(execution_role_statements(args, account))}],
+            tags=tags,
+            opts=child(self),
+        )
+
+    def _autoscaling(
+        self, name: str, endpoint: MarketplaceEndpointResource, scaling: EndpointScaling, tags: dict[str, str]
+    ) -> None:
+        """Target tracking on invocations per instance of the endpoint's variant."""
+        resource_id = pulumi.Output.concat(
+            "endpoint/", endpoint.sagemaker_endpoint_name, "/variant/", endpoint.variant_name
+        )
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling-target",
+            service_namespace="sagemaker",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            resource_id=resource_id,
+            min_capacity=scaling.min,
+            max_capacity=scaling.max,
+            tags=tags,
+            opts=child(self),
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-scaling-policy",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": scaling.target_invocations_per_instance,
+                "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
+                # GPU instances take minutes to start: scale out fast, scale in slowly.
+                "scale_out_cooldown": 60,
+                "scale_in_cooldown": 600,
+            },
+            opts=child(self),
         )

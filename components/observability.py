@@ -1,4 +1,5 @@
-"""Observability: Bedrock invocation logging, alarms with a dashboard, and a cost budget.
+"""Observability: Bedrock invocation logging, alarms with a dashboard, and a cost budget; and
+`private_bucket`, the hardening every bucket of a deployment gets (log and weights buckets).
 
 Bedrock's model invocation logging is ONE setting per account and region. The deployment
 that creates `InvocationLogging` owns it; others in the same account and region should
@@ -7,15 +8,30 @@ set `observability.invocation_logs: shared` so they do not overwrite it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from ._base import PARTITION, account_id, child, policy_json, tls_only_statement, trust_policy
+from .metrics import PERIOD, MetricSource, bedrock_metrics, dashboard_body, error_rate_queries, sagemaker_metrics
+
+__all__ = [
+    "PERIOD",
+    "Alarms",
+    "AlarmsArgs",
+    "CostBudget",
+    "CostBudgetArgs",
+    "InvocationLogging",
+    "InvocationLoggingArgs",
+    "MetricSource",
+    "bedrock_metrics",
+    "dashboard_body",
+    "private_bucket",
+    "sagemaker_metrics",
+]
 
 # ---------------------------------------------------------------- invocation logging
 
@@ -39,34 +55,8 @@ class InvocationLogging(pulumi.ComponentResource):
         super().__init__("deepseek-deploy:observability:InvocationLogging", name, None, opts)
         account = account_id(self)
         tags = dict(args.tags)
-        bucket = aws.s3.Bucket(
-            f"{name}-logs", force_destroy=not args.protect, tags=tags, opts=child(self, protect=args.protect)
-        )
-        private = private_bucket(self, name, bucket, args.kms_key_arn, expire_days=args.retention_days)
         source_arn = pulumi.Output.concat(f"arn:{PARTITION}:bedrock:{args.region}:", account, ":*")
-        policy = aws.s3.BucketPolicy(
-            f"{name}-logs-policy",
-            bucket=bucket.id,
-            policy=policy_json(
-                [
-                    tls_only_statement(bucket.arn),
-                    {
-                        "Sid": "BedrockWritesInvocationLogs",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "bedrock.amazonaws.com"},
-                        "Action": "s3:PutObject",
-                        "Resource": pulumi.Output.concat(
-                            bucket.arn, "/AWSLogs/", account, "/BedrockModelInvocationLogs/*"
-                        ),
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": account},
-                            "ArnLike": {"aws:SourceArn": source_arn},
-                        },
-                    },
-                ]
-            ),
-            opts=child(self, depends_on=private),
-        )
+        bucket, bucket_policy = self._log_bucket(name, args, account, source_arn, tags)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-invocations",
             name=f"/deepseek-deploy/{name}/bedrock-invocations",
@@ -75,30 +65,7 @@ class InvocationLogging(pulumi.ComponentResource):
             tags=tags,
             opts=child(self),
         )
-        role = aws.iam.Role(
-            f"{name}-logging-role",
-            description="Lets Bedrock write model invocation logs to CloudWatch Logs",
-            assume_role_policy=trust_policy(
-                "bedrock.amazonaws.com",
-                {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": source_arn}},
-            ),
-            inline_policies=[
-                {
-                    "name": "write-invocation-logs",
-                    "policy": policy_json(
-                        [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                "Resource": pulumi.Output.concat(log_group.arn, ":log-stream:*"),
-                            }
-                        ]
-                    ),
-                }
-            ],
-            tags=tags,
-            opts=child(self),
-        )
+        role = self._logging_role(name, account, source_arn, log_group, tags)
         aws.bedrockmodel.InvocationLoggingConfiguration(
             f"{name}-invocation-logging",
             logging_config={
@@ -112,11 +79,69 @@ class InvocationLogging(pulumi.ComponentResource):
                     "large_data_delivery_s3_config": {"bucket_name": bucket.id, "key_prefix": "large-payloads"},
                 },
             },
-            opts=child(self, depends_on=[policy, role]),
+            opts=child(self, depends_on=[bucket_policy, role]),
         )
         self.bucket_name = bucket.id
         self.log_group_name = log_group.name
         self.register_outputs({"bucket_name": bucket.id, "log_group_name": log_group.name})
+
+    def _log_bucket(
+        self,
+        name: str,
+        args: InvocationLoggingArgs,
+        account: pulumi.Output[str],
+        source_arn: pulumi.Output[str],
+        tags: dict[str, str],
+    ) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
+        """A private bucket only Bedrock, for this account and region, may write invocation logs to."""
+        bucket = aws.s3.Bucket(
+            f"{name}-logs", force_destroy=not args.protect, tags=tags, opts=child(self, protect=args.protect)
+        )
+        private = private_bucket(self, name, bucket, args.kms_key_arn, expire_days=args.retention_days)
+        bedrock_writes = {
+            "Sid": "BedrockWritesInvocationLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "bedrock.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": pulumi.Output.concat(bucket.arn, "/AWSLogs/", account, "/BedrockModelInvocationLogs/*"),
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": source_arn},
+            },
+        }
+        policy = aws.s3.BucketPolicy(
+            f"{name}-logs-policy",
+            bucket=bucket.id,
+            policy=policy_json([tls_only_statement(bucket.arn), bedrock_writes]),
+            opts=child(self, depends_on=private),
+        )
+        return bucket, policy
+
+    def _logging_role(
+        self,
+        name: str,
+        account: pulumi.Output[str],
+        source_arn: pulumi.Output[str],
+        log_group: aws.cloudwatch.LogGroup,
+        tags: dict[str, str],
+    ) -> aws.iam.Role:
+        """The role Bedrock assumes to write to the log group, and nothing else."""
+        write_logs = {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": pulumi.Output.concat(log_group.arn, ":log-stream:*"),
+        }
+        return aws.iam.Role(
+            f"{name}-logging-role",
+            description="Lets Bedrock write model invocation logs to CloudWatch Logs",
+            assume_role_policy=trust_policy(
+                "bedrock.amazonaws.com",
+                {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": source_arn}},
+            ),
+            inline_policies=[{"name": "write-invocation-logs", "policy": policy_json([write_logs])}],
+            tags=tags,
+            opts=child(self),
+        )
 
 
 def private_bucket(
@@ -173,47 +198,6 @@ def private_bucket(
 
 
 @dataclass(frozen=True)
-class MetricSource:
-    """Where a deployment's metrics live: Bedrock (serverless, custom-import) or SageMaker (marketplace)."""
-
-    namespace: str
-    dimensions: Mapping[str, pulumi.Input[str]]
-    latency_metric: str
-    latency_to_ms: float  # multiply the metric by this to get milliseconds
-    invocations_metric: str
-    error_metrics: Sequence[str]
-    throttle_metric: Optional[str] = None
-    token_metrics: Sequence[str] = ()
-
-
-def bedrock_metrics(model_id: pulumi.Input[str]) -> MetricSource:
-    return MetricSource(
-        namespace="AWS/Bedrock",
-        dimensions={"ModelId": model_id},
-        latency_metric="InvocationLatency",
-        latency_to_ms=1.0,
-        invocations_metric="Invocations",
-        error_metrics=("InvocationServerErrors", "InvocationClientErrors"),
-        throttle_metric="InvocationThrottles",
-        token_metrics=("InputTokenCount", "OutputTokenCount"),
-    )
-
-
-def sagemaker_metrics(endpoint_name: pulumi.Input[str], variant_name: pulumi.Input[str]) -> MetricSource:
-    return MetricSource(
-        namespace="AWS/SageMaker",
-        dimensions={"EndpointName": endpoint_name, "VariantName": variant_name},
-        latency_metric="ModelLatency",
-        latency_to_ms=0.001,  # SageMaker reports microseconds
-        invocations_metric="Invocations",
-        error_metrics=("Invocation5XXErrors", "Invocation4XXErrors"),
-    )
-
-
-PERIOD = 300  # seconds per alarm datapoint
-
-
-@dataclass(frozen=True)
 class AlarmsArgs:
     region: str
     metrics: MetricSource
@@ -239,19 +223,10 @@ class Alarms(pulumi.ComponentResource):
             aws.sns.TopicSubscription(
                 f"{name}-alarms-email", topic=topic.arn, protocol="email", endpoint=args.email, opts=child(self)
             )
-        actions = [topic.arn]
-        # Two of three 5-minute periods: one slow request does not page anyone.
-        common = dict(
-            alarm_actions=actions,
-            ok_actions=actions,
-            treat_missing_data="notBreaching",
-            tags=tags,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
-            opts=child(self),
-        )
-        aws.cloudwatch.MetricAlarm(
+        self._alarm(
             f"{name}-p99-latency",
+            topic,
+            tags,
             alarm_description=f"{name}: p99 latency above {args.p99_latency_ms} ms",
             namespace=m.namespace,
             metric_name=m.latency_metric,
@@ -260,44 +235,21 @@ class Alarms(pulumi.ComponentResource):
             period=PERIOD,
             comparison_operator="GreaterThanThreshold",
             threshold=args.p99_latency_ms / m.latency_to_ms,
-            **common,
         )
-
-        def summed(query_id: str, metric: str) -> dict:
-            return {
-                "id": query_id,
-                "return_data": False,
-                "metric": {
-                    "namespace": m.namespace,
-                    "metric_name": metric,
-                    "dimensions": dict(m.dimensions),
-                    "period": PERIOD,
-                    "stat": "Sum",
-                },
-            }
-
-        errors = " + ".join(f"e{i}" for i in range(len(m.error_metrics)))
-        queries = [summed(f"e{i}", metric) for i, metric in enumerate(m.error_metrics)]
-        queries.append(summed("calls", m.invocations_metric))
-        queries.append(
-            {
-                "id": "error_rate",
-                "return_data": True,
-                "label": "Error rate (%)",
-                "expression": f"IF(calls > 0, 100 * ({errors}) / calls, 0)",
-            }
-        )
-        aws.cloudwatch.MetricAlarm(
+        self._alarm(
             f"{name}-error-rate",
+            topic,
+            tags,
             alarm_description=f"{name}: more than {args.error_rate_percent}% of invocations fail",
-            metric_queries=queries,
+            metric_queries=error_rate_queries(m),
             comparison_operator="GreaterThanThreshold",
             threshold=args.error_rate_percent,
-            **common,
         )
         if m.throttle_metric:
-            aws.cloudwatch.MetricAlarm(
+            self._alarm(
                 f"{name}-throttles",
+                topic,
+                tags,
                 alarm_description=f"{name}: invocations are being throttled (raise the quota or add capacity)",
                 namespace=m.namespace,
                 metric_name=m.throttle_metric,
@@ -306,13 +258,12 @@ class Alarms(pulumi.ComponentResource):
                 period=PERIOD,
                 comparison_operator="GreaterThanOrEqualToThreshold",
                 threshold=1,
-                **common,
             )
         if args.dashboard:
             aws.cloudwatch.Dashboard(
                 f"{name}-dashboard",
                 dashboard_name=f"deepseek-deploy-{name}",
-                dashboard_body=pulumi.Output.from_input(dict(m.dimensions)).apply(
+                dashboard_body=pulumi.Output.all(**m.dimensions).apply(
                     lambda dims: dashboard_body(args.region, m, dims)
                 ),
                 opts=child(self),
@@ -320,46 +271,20 @@ class Alarms(pulumi.ComponentResource):
         self.topic_arn = topic.arn
         self.register_outputs({"topic_arn": topic.arn})
 
-
-def dashboard_body(region: str, m: MetricSource, dimensions: Mapping[str, str]) -> str:
-    dims = [item for pair in dimensions.items() for item in pair]
-
-    def widget(title: str, metrics: list, x: int, y: int) -> dict:
-        return {
-            "type": "metric",
-            "x": x,
-            "y": y,
-            "width": 12,
-            "height": 6,
-            "properties": {
-                "title": title,
-                "region": region,
-                "view": "timeSeries",
-                "stacked": False,
-                "period": 300,
-                "metrics": metrics,
-            },
-        }
-
-    widgets = [
-        widget("Invocations", [[m.namespace, m.invocations_metric, *dims, {"stat": "Sum"}]], 0, 0),
-        widget(
-            "Latency (p50, p99)",
-            [
-                [m.namespace, m.latency_metric, *dims, {"stat": "p50"}],
-                [m.namespace, m.latency_metric, *dims, {"stat": "p99"}],
-            ],
-            12,
-            0,
-        ),
-        widget("Errors", [[m.namespace, metric, *dims, {"stat": "Sum"}] for metric in m.error_metrics], 0, 6),
-    ]
-    extra = ([m.throttle_metric] if m.throttle_metric else []) + list(m.token_metrics)
-    if extra:
-        widgets.append(
-            widget("Throttles and tokens", [[m.namespace, metric, *dims, {"stat": "Sum"}] for metric in extra], 12, 6)
+    def _alarm(self, resource_name: str, topic: aws.sns.Topic, tags: dict[str, str], **alarm: Any) -> None:
+        """A MetricAlarm that notifies `topic` when it fires and when it clears."""
+        aws.cloudwatch.MetricAlarm(
+            resource_name,
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            treat_missing_data="notBreaching",
+            tags=tags,
+            # Two of three 5-minute periods: one slow request does not page anyone.
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            opts=child(self),
+            **alarm,
         )
-    return json.dumps({"widgets": widgets})
 
 
 # ---------------------------------------------------------------- budget

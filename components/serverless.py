@@ -60,7 +60,7 @@ class ServerlessModel(pulumi.ComponentResource):
                 tags=dict(args.tags),
                 opts=child(self),
             )
-            arns = [profile.arn] + arns
+            arns = [profile.arn, *arns]
             invoke_id = profile.arn
         self.invoke_model_id = invoke_id
         self.resource_arns = pulumi.Output.all(*arns)

@@ -1,203 +1,71 @@
 """vLLM on Kubernetes: VllmService (a replica on one node) and VllmMultiNode (a LeaderWorkerSet
-whose replica spans several nodes, for the 671B models).
+whose replica spans several nodes, for the 671B models), with the namespace, secrets, weights cache,
+Service, PodDisruptionBudget, NetworkPolicy and KEDA autoscaling around them.
 
-The pod spec is built by pure functions (`vllm_args`, `container`, `pod_spec`) so it can be
-checked without a cluster; the components only turn it into Kubernetes objects.
+The pod itself is built by the pure functions in `vllm_pod` (re-exported here); this module only
+turns it into Kubernetes objects.
 """
 
 from __future__ import annotations
 
-import math
-import shlex
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from ._base import child
+from .vllm_pod import (
+    APP_LABEL,
+    MULTI_NODE_SCRIPT,
+    PORT,
+    UID,
+    Autoscaling,
+    VllmArgs,
+    container,
+    leader_command,
+    pod_spec,
+    probes,
+    vllm_args,
+    waiting_requests_query,
+    worker_command,
+)
 
-PORT = 8000
-APP_LABEL = "app.kubernetes.io/name"
-UID = 10001  # unprivileged, above host UIDs; every writable path is a mounted volume
-
-
-@dataclass(frozen=True)
-class Autoscaling:
-    min: int
-    max: int
-    target_waiting_requests: int
-    prometheus_address: str
-
-
-@dataclass(frozen=True)
-class VllmArgs:
-    namespace: str
-    model: str  # Hugging Face repo
-    served_model_name: str
-    image: str
-    tensor_parallel: int
-    pipeline_parallel: int = 1
-    max_model_len: int = 4096
-    gpu_memory_utilization: float = 0.90
-    quantization: Optional[str] = None  # fp8 | awq
-    reasoning_parser: Optional[str] = None
-    prefix_caching: bool = True
-    cpu: int = 4
-    memory_gi: int = 16
-    shm_gi: int = 2
-    startup_seconds: int = 900
-    replicas: int = 1
-    autoscaling: Optional[Autoscaling] = None
-    api_key: bool = True
-    hf_token: Optional[pulumi.Input[str]] = None  # a secret Output; never a plain string in state
-    weights_cache_gi: int = 200
-    storage_class: str = "gp3"
-    expose: str = "cluster-ip"  # cluster-ip | load-balancer | ingress
-    service_monitor: bool = False
-    node_selector: Mapping[str, str] = field(default_factory=dict)
-    labels: Mapping[str, str] = field(default_factory=dict)
+__all__ = [
+    "APP_LABEL",
+    "MULTI_NODE_SCRIPT",
+    "PORT",
+    "UID",
+    "Autoscaling",
+    "VllmArgs",
+    "VllmMultiNode",
+    "VllmService",
+    "container",
+    "leader_command",
+    "pod_spec",
+    "probes",
+    "vllm_args",
+    "waiting_requests_query",
+    "worker_command",
+]
 
 
-def vllm_args(args: VllmArgs, *, multi_node: bool = False) -> list[str]:
-    """The `vllm serve` arguments the planner's choices translate to."""
-    flags = [
-        "--model",
-        args.model,
-        "--served-model-name",
-        args.served_model_name,
-        "--host",
-        "0.0.0.0",
-        "--port",
-        str(PORT),
-        "--download-dir",
-        "/models",
-        "--tensor-parallel-size",
-        str(args.tensor_parallel),
-        "--max-model-len",
-        str(args.max_model_len),
-        "--gpu-memory-utilization",
-        f"{args.gpu_memory_utilization:.2f}",
+def network_policy_rules(selector: dict[str, str], *, load_balancer: bool, multi_node: bool) -> dict[str, Any]:
+    """Ingress to the API port only; egress to DNS and HTTPS; leader and workers may talk freely."""
+    ingress_from: list[dict[str, Any]] = [{"namespaceSelector": {}}]
+    if load_balancer:
+        ingress_from.append({"ipBlock": {"cidr": "0.0.0.0/0"}})  # the NLB keeps client addresses; it is internal
+    rules_in = [{"from": ingress_from, "ports": [{"protocol": "TCP", "port": PORT}]}]
+    rules_out: list[dict[str, Any]] = [
+        {
+            "to": [{"namespaceSelector": {}}],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        },
+        {"ports": [{"protocol": "TCP", "port": 443}]},  # model downloads from Hugging Face
     ]
-    if args.pipeline_parallel > 1:
-        flags += ["--pipeline-parallel-size", str(args.pipeline_parallel)]
-    if multi_node:
-        flags += ["--distributed-executor-backend", "ray"]
-    if args.reasoning_parser:
-        flags += ["--reasoning-parser", args.reasoning_parser]
-    flags += ["--enable-prefix-caching"] if args.prefix_caching else ["--no-enable-prefix-caching"]
-    if args.quantization:
-        flags += ["--quantization", args.quantization]
-    return flags
-
-
-def _env(args: VllmArgs, secret_name: str) -> list[dict[str, Any]]:
-    env: list[dict[str, Any]] = [
-        # Every cache goes to mounted volumes: the root filesystem is read-only.
-        {"name": "HOME", "value": "/cache"},
-        {"name": "HF_HOME", "value": "/models/hf"},
-        {"name": "XDG_CACHE_HOME", "value": "/cache"},
-        {"name": "VLLM_CACHE_ROOT", "value": "/cache/vllm"},
-        {"name": "TRITON_CACHE_DIR", "value": "/cache/triton"},
-        {"name": "HF_HUB_ENABLE_HF_TRANSFER", "value": "0"},
-    ]
-    if args.api_key:
-        env.append({"name": "VLLM_API_KEY", "valueFrom": {"secretKeyRef": {"name": secret_name, "key": "api-key"}}})
-    if args.hf_token is not None:
-        env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": secret_name, "key": "hf-token"}}})
-    return env
-
-
-def probes(startup_seconds: int) -> dict[str, Any]:
-    """A startup probe sized to the model's load time; liveness and readiness with room under load."""
-    check = {"httpGet": {"path": "/health", "port": PORT}}
-    period = 10
-    return {
-        # 1.5x the planner's load-time estimate, and never under 5 minutes.
-        "startupProbe": {
-            **check,
-            "periodSeconds": period,
-            "timeoutSeconds": 5,
-            "failureThreshold": max(30, math.ceil(startup_seconds * 1.5 / period)),
-        },
-        "livenessProbe": {**check, "periodSeconds": 30, "timeoutSeconds": 10, "failureThreshold": 5},
-        "readinessProbe": {**check, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": 3},
-    }
-
-
-def container(
-    args: VllmArgs,
-    secret_name: str,
-    *,
-    command: Optional[list[str]] = None,
-    with_probes: bool = True,
-    gpus: Optional[int] = None,
-) -> dict[str, Any]:
-    gpus = gpus if gpus is not None else args.tensor_parallel
-    resources = {"cpu": str(args.cpu), "memory": f"{args.memory_gi}Gi", "nvidia.com/gpu": str(gpus)}
-    spec: dict[str, Any] = {
-        "name": "vllm",
-        "image": args.image,
-        "imagePullPolicy": "IfNotPresent",
-        "env": _env(args, secret_name),
-        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
-        # Requests = limits: the pod gets Guaranteed QoS and is the last to be evicted.
-        "resources": {"requests": resources, "limits": resources},
-        "volumeMounts": [
-            {"name": "models", "mountPath": "/models"},
-            {"name": "shm", "mountPath": "/dev/shm"},
-            {"name": "cache", "mountPath": "/cache"},
-            {"name": "tmp", "mountPath": "/tmp"},
-        ],
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-            "runAsGroup": UID,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-    }
-    if command is not None:
-        spec["command"] = command
-    else:
-        spec["command"] = ["vllm", "serve"]
-        spec["args"] = vllm_args(args)
-    if with_probes:
-        spec.update(probes(args.startup_seconds))
-    return spec
-
-
-def pod_spec(args: VllmArgs, secret_name: str, claim_name: str, containers: list[dict[str, Any]]) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "automountServiceAccountToken": False,
-        "terminationGracePeriodSeconds": 60,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-            "runAsGroup": UID,
-            "fsGroup": UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
-        "containers": containers,
-        "volumes": [
-            {"name": "models", "persistentVolumeClaim": {"claimName": claim_name}},
-            # NCCL and vLLM's workers exchange tensors through /dev/shm; the default 64 MiB is far too small.
-            {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{args.shm_gi}Gi"}},
-            {"name": "cache", "emptyDir": {"sizeLimit": "20Gi"}},
-            {"name": "tmp", "emptyDir": {"sizeLimit": "10Gi"}},
-        ],
-    }
-    if args.node_selector:
-        spec["nodeSelector"] = dict(args.node_selector)
-    return spec
-
-
-def waiting_requests_query(namespace: str, app: str) -> str:
-    return f'sum(vllm:num_requests_waiting{{namespace="{namespace}",service="{app}"}})'
+    if multi_node:  # leader and workers talk Ray and NCCL on many ports
+        rules_in.append({"from": [{"podSelector": {"matchLabels": selector}}]})
+        rules_out.append({"to": [{"podSelector": {"matchLabels": selector}}]})
+    return {"ingress": rules_in, "egress": rules_out}
 
 
 class _VllmBase(pulumi.ComponentResource):
@@ -209,6 +77,7 @@ class _VllmBase(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
 
     def _common(self, name: str, args: VllmArgs, multi_node: bool) -> tuple[dict[str, str], str, str]:
+        """Everything around the workload; returns its labels, secret name and weights claim name."""
         labels = {APP_LABEL: name, "app.kubernetes.io/part-of": "deepseek-deploy", **args.labels}
         selector = {APP_LABEL: name}
         namespace = k8s.core.v1.Namespace(
@@ -220,6 +89,37 @@ class _VllmBase(pulumi.ComponentResource):
             opts=child(self),
         )
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
+        secret_name = self._secrets(name, args, meta)
+        claim_name = self._weights_cache(name, args, meta, multi_node)
+        service = self._service(name, args, meta, selector, multi_node)
+        # maxUnavailable (not minAvailable): a node drain can always evict the pod.
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata={**meta, "name": name},
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
+            opts=child(self),
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network",
+            metadata={**meta, "name": name},
+            spec={
+                "podSelector": {"matchLabels": selector},
+                "policyTypes": ["Ingress", "Egress"],
+                **network_policy_rules(selector, load_balancer=_load_balanced(args), multi_node=multi_node),
+            },
+            opts=child(self),
+        )
+        if args.service_monitor:
+            self._service_monitor(name, meta, selector)
+        self.namespace = namespace.metadata["name"]
+        self.service_name = service.metadata["name"]
+        self.endpoint = pulumi.Output.concat(
+            "http://", service.metadata["name"], ".", namespace.metadata["name"], f".svc.cluster.local:{PORT}/v1"
+        )
+        return labels, secret_name, claim_name
+
+    def _secrets(self, name: str, args: VllmArgs, meta: dict[str, Any]) -> str:
+        """A generated API key and the Hugging Face token, in one Secret (made only if either is wanted)."""
         secret_name = f"{name}-secrets"
         secret_data: dict[str, Any] = {}
         self.api_key = None
@@ -239,6 +139,10 @@ class _VllmBase(pulumi.ComponentResource):
                 string_data=secret_data,
                 opts=child(self),
             )
+        return secret_name
+
+    def _weights_cache(self, name: str, args: VllmArgs, meta: dict[str, Any], multi_node: bool) -> str:
+        """The volume vLLM downloads weights to; shared (ReadWriteMany) when several pods mount it."""
         claim_name = f"{name}-models"
         many = (args.autoscaling.max if args.autoscaling else args.replicas) > 1 or multi_node
         k8s.core.v1.PersistentVolumeClaim(
@@ -251,78 +155,46 @@ class _VllmBase(pulumi.ComponentResource):
             },
             opts=child(self),
         )
-        service_type = "LoadBalancer" if args.expose == "load-balancer" else "ClusterIP"
+        return claim_name
+
+    def _service(
+        self, name: str, args: VllmArgs, meta: dict[str, Any], selector: dict[str, str], multi_node: bool
+    ) -> k8s.core.v1.Service:
+        """ClusterIP, or an internal NLB; a multi-node group is reached through its leader."""
+        load_balanced = _load_balanced(args)
         annotations = (
             {
                 "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
                 "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
             }
-            if service_type == "LoadBalancer"
+            if load_balanced
             else {}
         )
         service_selector = {**selector, **({"leaderworkerset.sigs.k8s.io/worker-index": "0"} if multi_node else {})}
-        service = k8s.core.v1.Service(
+        return k8s.core.v1.Service(
             f"{name}-service",
             metadata={**meta, "name": name, "annotations": annotations},
             spec={
-                "type": service_type,
+                "type": "LoadBalancer" if load_balanced else "ClusterIP",
                 "selector": service_selector,
                 "ports": [{"name": "http", "port": PORT, "targetPort": PORT, "protocol": "TCP"}],
             },
             opts=child(self),
         )
-        # maxUnavailable (not minAvailable): a node drain can always evict the pod.
-        k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-pdb",
-            metadata={**meta, "name": name},
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
-            opts=child(self),
-        )
-        ingress_from: list[dict[str, Any]] = [{"namespaceSelector": {}}]
-        if service_type == "LoadBalancer":
-            ingress_from.append(
-                {"ipBlock": {"cidr": "0.0.0.0/0"}}
-            )  # the NLB keeps client addresses; the scheme is internal
-        rules_in = [{"from": ingress_from, "ports": [{"protocol": "TCP", "port": PORT}]}]
-        rules_out: list[dict[str, Any]] = [
-            {
-                "to": [{"namespaceSelector": {}}],
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            },
-            {"ports": [{"protocol": "TCP", "port": 443}]},  # model downloads from Hugging Face
-        ]
-        if multi_node:  # leader and workers talk Ray and NCCL on many ports
-            rules_in.append({"from": [{"podSelector": {"matchLabels": selector}}]})
-            rules_out.append({"to": [{"podSelector": {"matchLabels": selector}}]})
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-network",
+
+    def _service_monitor(self, name: str, meta: dict[str, Any], selector: dict[str, str]) -> None:
+        """Prometheus Operator scrapes vLLM's /metrics (KEDA's autoscaling reads them back)."""
+        k8s.apiextensions.CustomResource(
+            f"{name}-metrics",
+            api_version="monitoring.coreos.com/v1",
+            kind="ServiceMonitor",
             metadata={**meta, "name": name},
             spec={
-                "podSelector": {"matchLabels": selector},
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": rules_in,
-                "egress": rules_out,
+                "selector": {"matchLabels": selector},
+                "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
             },
             opts=child(self),
         )
-        if args.service_monitor:
-            k8s.apiextensions.CustomResource(
-                f"{name}-metrics",
-                api_version="monitoring.coreos.com/v1",
-                kind="ServiceMonitor",
-                metadata={**meta, "name": name},
-                spec={
-                    "selector": {"matchLabels": selector},
-                    "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
-                },
-                opts=child(self),
-            )
-        self.namespace = namespace.metadata["name"]
-        self.service_name = service.metadata["name"]
-        self.endpoint = pulumi.Output.concat(
-            "http://", service.metadata["name"], ".", namespace.metadata["name"], f".svc.cluster.local:{PORT}/v1"
-        )
-        return labels, secret_name, claim_name
 
     def _autoscale(self, name: str, args: VllmArgs, meta: dict[str, Any], target: dict[str, str]) -> None:
         scaling = args.autoscaling
@@ -380,19 +252,6 @@ class VllmService(_VllmBase):
         self.register_outputs({"endpoint": self.endpoint, "deployment": deployment.metadata["name"]})
 
 
-MULTI_NODE_SCRIPT = "/vllm-workspace/examples/online_serving/multi-node-serving.sh"
-
-
-def leader_command(args: VllmArgs) -> list[str]:
-    """Start Ray's head, then serve; Kubernetes expands $(LWS_GROUP_SIZE) before the shell runs."""
-    serve = shlex.join(["vllm", "serve", *vllm_args(args, multi_node=True)])
-    return ["sh", "-c", f"bash {MULTI_NODE_SCRIPT} leader --ray_cluster_size=$(LWS_GROUP_SIZE) && exec {serve}"]
-
-
-def worker_command() -> list[str]:
-    return ["sh", "-c", f"bash {MULTI_NODE_SCRIPT} worker --ray_address=$(LWS_LEADER_ADDRESS)"]
-
-
 class VllmMultiNode(_VllmBase):
     """A LeaderWorkerSet: each replica is a leader plus workers on `pipeline_parallel` nodes
     (tensor parallel inside a node, pipeline parallel across nodes). Needs LWS in the cluster."""
@@ -438,3 +297,7 @@ class VllmMultiNode(_VllmBase):
             name, args, meta, {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": name}
         )
         self.register_outputs({"endpoint": self.endpoint})
+
+
+def _load_balanced(args: VllmArgs) -> bool:
+    return args.expose == "load-balancer"

@@ -1,7 +1,9 @@
-"""Shared boto3 helpers for the dynamic providers: clients, idempotency, retries, polling, errors."""
+"""Shared boto3 helpers for the dynamic providers: clients, injectable time, idempotency tokens,
+retries, polling, logging, friendly errors, Bedrock's VPC and tag shapes, and input comparison."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 import uuid
@@ -96,10 +98,8 @@ def retry(
 
 def log_info(message: str) -> None:
     """Log to the Pulumi CLI when inside Pulumi; never fail the operation because logging failed."""
-    try:
+    with contextlib.suppress(Exception):  # e.g. outside a Pulumi program (tests, scripts)
         pulumi.log.info(message)
-    except Exception:
-        pass
 
 
 def wait_until(

@@ -1,9 +1,11 @@
 """A Bedrock Marketplace model endpoint (a SageMaker endpoint Bedrock manages) as a Pulumi dynamic resource.
 
 The AWS provider has no resource for `CreateMarketplaceModelEndpoint`, so this provider drives the
-Bedrock API with boto3 and waits for the endpoint to be `InService`.
+Bedrock API with boto3 and waits for the endpoint to be `InService` (a failed create deletes it).
 
-Tags are sent on create only: a tags-only change updates Pulumi's state but makes no API call.
+Instance type, count and execution role change in place (UpdateMarketplaceModelEndpoint); a new
+model, name, region, key or network replaces the endpoint. Tags are sent on create only: a tags-only
+change updates Pulumi's state but makes no API call.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pulumi.dynamic
 from botocore.exceptions import ClientError
 
 from . import _aws
+from ._base import AwsResourceProvider
 
 POLL_SECONDS = 30.0
 DELETE_TIMEOUT_MINUTES = 30
@@ -36,6 +39,12 @@ UPDATE_KEYS = ("instance_type", "instance_count", "execution_role_arn")
 # Only recorded in state: tags and EULA acceptance matter at create, the timeout only to us.
 STATE_ONLY_KEYS = ("tags", "timeout_minutes", "accept_eula")
 OUTPUT_KEYS = ("endpoint_arn", "sagemaker_endpoint_name", "variant_name", "endpoint_status")
+# What a read refreshes: our key and the key AWS reports it under (endpointConfig.sageMaker).
+LIVE_UPDATE_KEYS = (
+    ("instance_type", "instanceType"),
+    ("instance_count", "initialInstanceCount"),
+    ("execution_role_arn", "executionRole"),
+)
 
 
 def sagemaker_endpoint_name(endpoint_arn: str) -> str:
@@ -80,16 +89,28 @@ def _create_request(props: dict[str, Any], seed: str) -> dict[str, Any]:
     return request
 
 
+def _name_failure(name: Any) -> Optional[pulumi.dynamic.CheckFailure]:
+    if not _aws.is_known(name) or 1 <= len(str(name)) <= MAX_NAME_LENGTH:
+        return None
+    return pulumi.dynamic.CheckFailure("endpoint_name", f"must be 1-{MAX_NAME_LENGTH} characters, got {name!r}")
+
+
+def _count_failure(count: Any) -> Optional[pulumi.dynamic.CheckFailure]:
+    if not _aws.is_known(count) or (isinstance(count, (int, float)) and count >= 1):
+        return None
+    return pulumi.dynamic.CheckFailure("instance_count", f"must be at least 1, got {count!r}")
+
+
+def _endpoint(bedrock: Any, arn: str) -> dict[str, Any]:
+    """The endpoint as Bedrock describes it; ClientErrors propagate so callers can spot not-found."""
+    return bedrock.get_marketplace_model_endpoint(endpointArn=arn)["marketplaceModelEndpoint"]
+
+
 def _get_endpoint(bedrock: Any, arn: str, what: str) -> dict[str, Any]:
     try:
-        return bedrock.get_marketplace_model_endpoint(endpointArn=arn)["marketplaceModelEndpoint"]
+        return _endpoint(bedrock, arn)
     except ClientError as exc:
         raise _aws.friendly_error(exc, f"Reading {what}") from exc
-
-
-def _get_endpoint_status(bedrock: Any, arn: str) -> str:
-    """The raw status; ClientErrors propagate so the caller can spot not-found."""
-    return bedrock.get_marketplace_model_endpoint(endpointArn=arn)["marketplaceModelEndpoint"].get("endpointStatus", "")
 
 
 def _failure(props: dict[str, Any], endpoint: dict[str, Any]) -> RuntimeError:
@@ -109,41 +130,23 @@ def _with_cleanup_note(exc: Exception, note: str) -> Exception:
     return RuntimeError(f"{exc} {note}")
 
 
-class MarketplaceEndpointProvider(_aws.InjectableTime, pulumi.dynamic.ResourceProvider):
-    """CRUD for a Bedrock Marketplace endpoint. Holds no clients, so Pulumi can pickle it.
+class MarketplaceEndpointProvider(AwsResourceProvider):
+    """CRUD for a Bedrock Marketplace endpoint; the shared plumbing is in AwsResourceProvider."""
 
-    `MarketplaceEndpointProvider(sleep=..., clock=...)` lets tests run without waiting.
-    """
-
-    # --- Pulumi entry points -------------------------------------------------------------------
-
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        failures = []
-        name = news.get("endpoint_name")
-        if _aws.is_known(name) and not 1 <= len(str(name)) <= MAX_NAME_LENGTH:
-            failures.append(
-                pulumi.dynamic.CheckFailure("endpoint_name", f"must be 1-{MAX_NAME_LENGTH} characters, got {name!r}")
-            )
-        count = news.get("instance_count")
-        if _aws.is_known(count) and (not isinstance(count, (int, float)) or count < 1):
-            failures.append(pulumi.dynamic.CheckFailure("instance_count", f"must be at least 1, got {count!r}"))
-        vpc_failure = _aws.half_vpc_failure(news)
-        if vpc_failure:
-            failures.append(vpc_failure)
-        return pulumi.dynamic.CheckResult(news, failures)
+    SERVICE = "bedrock"
+    KIND = "marketplace endpoint"
+    REPLACE_KEYS = REPLACE_KEYS
+    UPDATE_KEYS = UPDATE_KEYS
+    STATE_ONLY_KEYS = STATE_ONLY_KEYS
+    OUTPUT_KEYS = OUTPUT_KEYS
+    UNIQUE_NAME_KEY = "endpoint_name"  # endpoint names are unique per account and region
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        bedrock = _aws.client("bedrock", props["region"])
-        what = _describe(props)
+        bedrock = self.client(props)
         request = _create_request(props, _aws.fresh_seed())
-        try:
-            response = _aws.retry(
-                lambda: bedrock.create_marketplace_model_endpoint(**request),
-                is_retryable=_aws.is_role_propagation_error,
-                sleep=self.sleep_fn,
-            )
-        except ClientError as exc:
-            raise _aws.friendly_error(exc, f"Creating {what}") from exc
+        response = self.call_while_role_propagates(
+            lambda: bedrock.create_marketplace_model_endpoint(**request), f"Creating {_describe(props)}"
+        )
         arn = response["marketplaceModelEndpoint"]["endpointArn"]
         try:
             outs = self._outputs(props, arn, self._wait_in_service(bedrock, arn, props))
@@ -152,74 +155,49 @@ class MarketplaceEndpointProvider(_aws.InjectableTime, pulumi.dynamic.ResourcePr
             raise _with_cleanup_note(exc, self._cleanup(bedrock, arn)) from exc
         return pulumi.dynamic.CreateResult(id_=arn, outs=outs)
 
-    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        bedrock = _aws.client("bedrock", props["region"])
-        try:
-            endpoint = bedrock.get_marketplace_model_endpoint(endpointArn=id_)["marketplaceModelEndpoint"]
-        except ClientError as exc:
-            if _aws.is_not_found(exc):
-                return pulumi.dynamic.ReadResult(id_="", outs={})  # an empty id tells Pulumi it is gone
-            raise _aws.friendly_error(exc, f"Reading marketplace endpoint {id_}") from exc
-        live = endpoint.get("endpointConfig", {}).get("sageMaker", {})
+    # --- AwsResourceProvider hooks -------------------------------------------------------------
+
+    def _input_failures(self, news: dict[str, Any]) -> list[Optional[pulumi.dynamic.CheckFailure]]:
+        return [
+            _name_failure(news.get("endpoint_name")),
+            _count_failure(news.get("instance_count")),
+            _aws.half_vpc_failure(news),
+        ]
+
+    def _describe_live(self, client: Any, id_: str, props: dict[str, Any]) -> dict[str, Any]:
+        return _endpoint(client, id_)
+
+    def _live_outputs(self, id_: str, props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
         outs = {
             **props,
             "endpoint_arn": id_,
             "sagemaker_endpoint_name": sagemaker_endpoint_name(id_),
-            "endpoint_status": endpoint.get("endpointStatus", ""),
+            "endpoint_status": live.get("endpointStatus", ""),
         }
         # Only the in-place-updatable settings are refreshed: AWS may echo others (KMS id vs ARN,
         # subnet order) in a different but equivalent form, which would force a needless replacement.
-        for key, aws_key in (
-            ("instance_type", "instanceType"),
-            ("instance_count", "initialInstanceCount"),
-            ("execution_role_arn", "executionRole"),
-        ):
-            if aws_key in live:
-                outs[key] = live[aws_key]
-        return pulumi.dynamic.ReadResult(id_=id_, outs=outs)
+        sagemaker = live.get("endpointConfig", {}).get("sageMaker", {})
+        outs.update({key: sagemaker[aws_key] for key, aws_key in LIVE_UPDATE_KEYS if aws_key in sagemaker})
+        return outs
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        replaces = _aws.changed_keys(olds, news, REPLACE_KEYS)
-        updates = _aws.changed_keys(olds, news, UPDATE_KEYS + STATE_ONLY_KEYS)
-        # Endpoint names are unique per account and region: the old one must go before a same-named new one.
-        same_name = olds.get("endpoint_name") == news.get("endpoint_name")
-        return pulumi.dynamic.DiffResult(
-            changes=bool(replaces or updates),
-            replaces=replaces,
-            delete_before_replace=bool(replaces) and same_name,
-        )
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        if not _aws.changed_keys(olds, news, UPDATE_KEYS):
-            # Tags, timeout or EULA flag only: nothing to tell AWS, keep the computed outputs.
-            return pulumi.dynamic.UpdateResult(outs={**news, **{k: olds.get(k) for k in OUTPUT_KEYS}})
-        bedrock = _aws.client("bedrock", news["region"])
-        what = _describe(news)
+    def _update_live(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        bedrock = self.client(news)
         token = _aws.idempotency_token(
             id_, news["instance_type"], str(int(news["instance_count"])), news["execution_role_arn"]
         )
-        try:
-            _aws.retry(
-                lambda: bedrock.update_marketplace_model_endpoint(
-                    endpointArn=id_, endpointConfig=_endpoint_config(news), clientRequestToken=token
-                ),
-                is_retryable=_aws.is_role_propagation_error,  # the new role may be seconds old
-                sleep=self.sleep_fn,
-            )
-        except ClientError as exc:
-            raise _aws.friendly_error(exc, f"Updating {what}") from exc
-        status = self._wait_in_service(bedrock, id_, news)
-        return pulumi.dynamic.UpdateResult(outs=self._outputs(news, id_, status))
+        self.call_while_role_propagates(  # the new role may be seconds old
+            lambda: bedrock.update_marketplace_model_endpoint(
+                endpointArn=id_, endpointConfig=_endpoint_config(news), clientRequestToken=token
+            ),
+            f"Updating {_describe(news)}",
+        )
+        return self._outputs(news, id_, self._wait_in_service(bedrock, id_, news))
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        bedrock = _aws.client("bedrock", props["region"])
-        try:
-            bedrock.delete_marketplace_model_endpoint(endpointArn=id_)
-        except ClientError as exc:
-            if _aws.is_not_found(exc):
-                return  # already gone: that is what we wanted
-            raise _aws.friendly_error(exc, f"Deleting marketplace endpoint {id_}") from exc
-        self._wait_gone(bedrock, id_)
+    def _delete_live(self, client: Any, id_: str) -> None:
+        client.delete_marketplace_model_endpoint(endpointArn=id_)
+
+    def _after_delete(self, client: Any, id_: str) -> None:
+        self._wait_gone(client, id_)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -233,40 +211,36 @@ class MarketplaceEndpointProvider(_aws.InjectableTime, pulumi.dynamic.ResourcePr
                 raise _failure(props, endpoint)
             return status == READY, status
 
-        return _aws.wait_until(
+        return self.wait(
             check,
             timeout_s=float(props.get("timeout_minutes") or 90) * 60,
             interval_s=POLL_SECONDS,
             describe=lambda state, elapsed: f"{what} is {state} after {elapsed / 60:.0f} min, waiting for {READY}",
-            sleep=self.sleep_fn,
-            clock=self.clock_fn,
         )
 
     def _wait_gone(self, bedrock: Any, arn: str) -> None:
         # Waiting matters for delete-before-replace: the same name can't be reused until this one is gone.
         def check() -> tuple[bool, str]:
             try:
-                return False, _get_endpoint_status(bedrock, arn)
+                return False, _endpoint(bedrock, arn).get("endpointStatus", "")
             except ClientError as exc:
                 if _aws.is_not_found(exc):
                     return True, "deleted"
                 raise _aws.friendly_error(exc, f"Deleting marketplace endpoint {arn}") from exc
 
-        _aws.wait_until(
+        self.wait(
             check,
             timeout_s=DELETE_TIMEOUT_MINUTES * 60,
             interval_s=POLL_SECONDS,
             describe=lambda state, elapsed: (
                 f"marketplace endpoint {arn} is {state} after {elapsed / 60:.0f} min, waiting for it to be deleted"
             ),
-            sleep=self.sleep_fn,
-            clock=self.clock_fn,
         )
 
     def _cleanup(self, bedrock: Any, arn: str) -> str:
         """Best-effort delete after a failed create; returns a sentence for the error message."""
         try:
-            bedrock.delete_marketplace_model_endpoint(endpointArn=arn)
+            self._delete_live(bedrock, arn)
         except ClientError as exc:
             if not _aws.is_not_found(exc):
                 return f"Deleting the endpoint also failed ({_aws.error_message(exc)}): delete {arn} yourself."

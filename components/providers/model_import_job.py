@@ -14,6 +14,7 @@ import pulumi.dynamic
 from botocore.exceptions import ClientError
 
 from . import _aws
+from ._base import AwsResourceProvider
 
 POLL_SECONDS = 60.0
 DONE = "Completed"
@@ -83,78 +84,47 @@ def _name_failure(key: str, value: Any, pattern: re.Pattern[str]) -> Optional[pu
     )
 
 
-class ModelImportJobProvider(_aws.InjectableTime, pulumi.dynamic.ResourceProvider):
-    """CRUD for a Bedrock imported model. Holds no clients, so Pulumi can pickle it.
+class ModelImportJobProvider(AwsResourceProvider):
+    """CRUD for a Bedrock imported model; the shared plumbing is in AwsResourceProvider."""
 
-    `ModelImportJobProvider(sleep=..., clock=...)` lets tests run without waiting.
-    """
-
-    # --- Pulumi entry points -------------------------------------------------------------------
-
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        failures = [
-            failure
-            for failure in (
-                _name_failure("job_name", news.get("job_name"), JOB_NAME),
-                _name_failure("imported_model_name", news.get("imported_model_name"), MODEL_NAME),
-            )
-            if failure
-        ]
-        vpc_failure = _aws.half_vpc_failure(news)
-        if vpc_failure:
-            failures.append(vpc_failure)
-        return pulumi.dynamic.CheckResult(news, failures)
+    SERVICE = "bedrock"
+    KIND = "imported model"
+    REPLACE_KEYS = REPLACE_KEYS
+    STATE_ONLY_KEYS = STATE_ONLY_KEYS  # no UPDATE_KEYS: an import can't be changed in place
+    OUTPUT_KEYS = OUTPUT_KEYS
+    UNIQUE_NAME_KEY = "imported_model_name"  # imported model names are unique per account and region
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        bedrock = _aws.client("bedrock", props["region"])
-        what = _describe(props)
+        bedrock = self.client(props)
         request = _create_request(props, _aws.fresh_seed())
-        try:
-            job_arn = _aws.retry(
-                lambda: bedrock.create_model_import_job(**request)["jobArn"],
-                is_retryable=_aws.is_role_propagation_error,  # a role created seconds ago
-                sleep=self.sleep_fn,
-            )
-        except ClientError as exc:
-            raise _aws.friendly_error(exc, f"Starting {what}") from exc
+        job_arn = self.call_while_role_propagates(  # a role created seconds ago
+            lambda: bedrock.create_model_import_job(**request)["jobArn"], f"Starting {_describe(props)}"
+        )
         job = self._wait_completed(bedrock, job_arn, props)
         model_arn = job["importedModelArn"]
         outs = {**props, "job_arn": job_arn, "imported_model_arn": model_arn}
         return pulumi.dynamic.CreateResult(id_=model_arn, outs=outs)
 
-    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        bedrock = _aws.client("bedrock", props["region"])
-        try:
-            job = bedrock.get_model_import_job(jobIdentifier=props["job_arn"])
-        except ClientError as exc:
-            if _aws.is_not_found(exc):
-                return pulumi.dynamic.ReadResult(id_="", outs={})  # an empty id tells Pulumi it is gone
-            raise _aws.friendly_error(exc, f"Reading {_describe(props)}") from exc
-        outs = {**props, "job_arn": job["jobArn"], "imported_model_arn": job.get("importedModelArn", id_)}
-        return pulumi.dynamic.ReadResult(id_=id_, outs=outs)
+    # --- AwsResourceProvider hooks -------------------------------------------------------------
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        replaces = _aws.changed_keys(olds, news, REPLACE_KEYS)
-        state_only = _aws.changed_keys(olds, news, STATE_ONLY_KEYS)
-        # Imported model names are unique per account and region: delete the old model first.
-        same_name = olds.get("imported_model_name") == news.get("imported_model_name")
-        return pulumi.dynamic.DiffResult(
-            changes=bool(replaces or state_only),
-            replaces=replaces,
-            delete_before_replace=bool(replaces) and same_name,
-        )
+    def _input_failures(self, news: dict[str, Any]) -> list[Optional[pulumi.dynamic.CheckFailure]]:
+        return [
+            _name_failure("job_name", news.get("job_name"), JOB_NAME),
+            _name_failure("imported_model_name", news.get("imported_model_name"), MODEL_NAME),
+            _aws.half_vpc_failure(news),
+        ]
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        # diff() sends every real change to replacement, so only state-only keys reach here.
-        return pulumi.dynamic.UpdateResult(outs={**news, **{key: olds.get(key) for key in OUTPUT_KEYS}})
+    def _describe_live(self, client: Any, id_: str, props: dict[str, Any]) -> dict[str, Any]:
+        return client.get_model_import_job(jobIdentifier=props["job_arn"])
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        bedrock = _aws.client("bedrock", props["region"])
-        try:
-            bedrock.delete_imported_model(modelIdentifier=id_)
-        except ClientError as exc:
-            if not _aws.is_not_found(exc):  # already gone is what we wanted
-                raise _aws.friendly_error(exc, f"Deleting imported model {id_}") from exc
+    def _live_outputs(self, id_: str, props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "job_arn": live["jobArn"], "imported_model_arn": live.get("importedModelArn", id_)}
+
+    def _read_label(self, id_: str, props: dict[str, Any]) -> str:
+        return _describe(props)
+
+    def _delete_live(self, client: Any, id_: str) -> None:
+        client.delete_imported_model(modelIdentifier=id_)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -174,13 +144,11 @@ class ModelImportJobProvider(_aws.InjectableTime, pulumi.dynamic.ResourceProvide
             return status == DONE, status
 
         try:
-            _aws.wait_until(
+            self.wait(
                 check,
                 timeout_s=float(props.get("timeout_minutes") or 120) * 60,
                 interval_s=POLL_SECONDS,
                 describe=lambda state, elapsed: f"{what} is {state} after {elapsed / 60:.0f} min, waiting for {DONE}",
-                sleep=self.sleep_fn,
-                clock=self.clock_fn,
             )
         except TimeoutError as exc:
             # Import jobs can't be stopped; say what is left behind.

@@ -2,7 +2,8 @@
 
 Resuming is per file: an object already in S3 with the same size and SHA-256 (kept in its
 metadata) is skipped, so an interrupted `deploy up` continues where it stopped.
-Progress goes to the Pulumi log, which `deploy up` shows live.
+Progress goes to the Pulumi log, which `deploy up` shows live. A changed source or destination
+uploads again; destroy leaves the objects, which go with the deployment's bucket.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pulumi
 import pulumi.dynamic
 
 from . import _aws
+from ._base import AwsResourceProvider
 
 # What Bedrock Custom Model Import reads: the config, the tokenizer and safetensors weights.
 WEIGHT_PATTERNS = (
@@ -29,6 +31,8 @@ WEIGHT_PATTERNS = (
     "*.safetensors.index.json",
 )
 SHA_KEY = "sha256"
+# A change of any of these uploads again; the objects are never changed in place.
+REPLACE_KEYS = ("source", "revision", "bucket", "prefix", "region", "kms_key_arn")
 OUTPUT_KEYS = ("s3_uri", "files", "uploaded", "skipped", "bytes")
 
 
@@ -54,7 +58,8 @@ def local_files(directory: str, prefix: str) -> list[LocalFile]:
                 files.append(LocalFile(path, f"{prefix.rstrip('/')}/{relative}", os.path.getsize(path)))
     if not any(f.key.endswith("/config.json") for f in files):
         raise RuntimeError(
-            f"{directory} has no config.json: give a Hugging Face model directory (config.json, tokenizer, *.safetensors)"
+            f"{directory} has no config.json: "
+            "give a Hugging Face model directory (config.json, tokenizer, *.safetensors)"
         )
     return files
 
@@ -100,7 +105,8 @@ def upload(
             uploaded += 1
         done += file.size
         log(
-            f"weights: {uploaded + skipped}/{len(files)} files, {done / 2**30:.1f}/{total / 2**30:.1f} GiB ({skipped} already uploaded)"
+            f"weights: {uploaded + skipped}/{len(files)} files, "
+            f"{done / 2**30:.1f}/{total / 2**30:.1f} GiB ({skipped} already uploaded)"
         )
     return {"uploaded": uploaded, "skipped": skipped, "files": len(files), "bytes": total}
 
@@ -114,14 +120,14 @@ def download_hf(repo: str, revision: Optional[str], cache_dir: Optional[str]) ->
     return snapshot_download(repo_id=repo, revision=revision, cache_dir=cache_dir, allow_patterns=list(WEIGHT_PATTERNS))
 
 
-def _log(message: str) -> None:
-    try:
-        pulumi.log.info(message)
-    except Exception:  # outside a Pulumi program (tests, scripts)
-        pass
+class WeightsUploadProvider(AwsResourceProvider):
+    """Uploads at create; any change of source or destination uploads again (a replacement)."""
 
+    SERVICE = "s3"
+    KIND = "weights upload"
+    REPLACE_KEYS = REPLACE_KEYS
+    OUTPUT_KEYS = OUTPUT_KEYS
 
-class WeightsUploadProvider(pulumi.dynamic.ResourceProvider):
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         source: str = props["source"]
         if source.startswith("hf://"):
@@ -129,17 +135,15 @@ class WeightsUploadProvider(pulumi.dynamic.ResourceProvider):
         else:
             directory = source
         files = local_files(directory, props["prefix"])
-        s3 = _aws.client("s3", props["region"])
-        counts = upload(s3, props["bucket"], files, props.get("kms_key_arn"), _log)
+        counts = upload(self.client(props), props["bucket"], files, props.get("kms_key_arn"), self.log)
         s3_uri = f"s3://{props['bucket']}/{props['prefix'].strip('/')}/"
         return pulumi.dynamic.CreateResult(id_=s3_uri, outs={**props, "s3_uri": s3_uri, **counts})
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        keys = ("source", "revision", "bucket", "prefix", "region", "kms_key_arn")
-        changed = [key for key in keys if olds.get(key) != news.get(key)]
-        return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        # Nothing to look up: the objects are checked file by file at create, and a refresh keeps the counts.
+        return pulumi.dynamic.ReadResult(id_, props)
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
         # The objects stay: the bucket is versioned and owned by the deployment; it goes with the bucket.
         return None
 

@@ -24,8 +24,8 @@ def test_the_endpoint_is_created_from_the_hub_content_with_its_role(run):
         "us-west-2", "deepseek-llm-r1-distill-llama-70b", "2.0.7"
     )
     assert (
-        endpoint["model_source_identifier"]
-        == "arn:aws:sagemaker:us-west-2:aws:hub-content/SageMakerPublicHub/Model/deepseek-llm-r1-distill-llama-70b/2.0.7"
+        endpoint["model_source_identifier"] == "arn:aws:sagemaker:us-west-2:aws:hub-content/SageMakerPublicHub/Model/"
+        "deepseek-llm-r1-distill-llama-70b/2.0.7"
     )
     assert len(endpoint["endpoint_name"]) <= 30 and endpoint["instance_type"] == "ml.p4d.24xlarge"
     assert endpoint["execution_role_arn"] == "${a-rather-long-deployment-name-model-execution.arn}"

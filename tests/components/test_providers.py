@@ -266,7 +266,7 @@ def test_create_does_not_retry_a_missing_caller_permission(stubs, clock):
         http_status_code=403,
     )
 
-    with pytest.raises(RuntimeError, match="access denied: .*bedrock:CreateMarketplaceModelEndpoint"):
+    with pytest.raises(RuntimeError, match=r"access denied: .*bedrock:CreateMarketplaceModelEndpoint"):
         MarketplaceEndpointProvider(sleep=clock.sleep, clock=clock.clock).create(endpoint_props())
     assert clock.sleeps == []
 

@@ -21,7 +21,8 @@ def program(text: str):
 def eks():
     return program(
         BASE
-        + "model: distill-llama-8b\ncluster:\n  create: eks\n  node_instance_type: g6.2xlarge\n  endpoint_public_cidrs: [203.0.113.0/24]\n"
+        + "model: distill-llama-8b\n"
+        + "cluster:\n  create: eks\n  node_instance_type: g6.2xlarge\n  endpoint_public_cidrs: [203.0.113.0/24]\n"
     )
 
 
@@ -109,7 +110,7 @@ def test_a_one_gpu_distill(eks):
 def test_a_four_gpu_distill_with_autoscaling():
     path = next(p for p in EXAMPLES if p.name == "distill-qwen-32b-self-hosted.yaml")
     plan = run_program(resolve_text(path.read_text()))
-    workload, pod, vllm = container_of(plan)
+    _workload, pod, vllm = container_of(plan)
     assert flag(vllm["args"], "--tensor-parallel-size") == "4" and vllm["resources"]["limits"]["nvidia.com/gpu"] == "4"
     shm = next(v for v in pod["volumes"] if v["name"] == "shm")["emptyDir"]
     assert shm["sizeLimit"] == "16Gi"

@@ -35,7 +35,7 @@ def test_only_the_files_bedrock_reads_are_selected(model_dir):
 
 def test_a_directory_without_config_json_is_refused(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"x")
-    with pytest.raises(RuntimeError, match="no config.json"):
+    with pytest.raises(RuntimeError, match=r"no config.json"):
         wu.local_files(str(tmp_path), "weights")
 
 
