@@ -86,7 +86,7 @@ MODE_COLUMNS = (("serverless", "srv"), ("marketplace", "mkt"), ("custom-import",
 
 def command(json_output: bool = typer.Option(False, "--json", help="Print the catalog as JSON on stdout.")) -> None:
     document = models_document()
-    from .output import console, emit_json
+    from .output import console, emit_json, result_console
 
     if json_output:
         emit_json(document)
@@ -104,7 +104,7 @@ def command(json_output: bool = typer.Option(False, "--json", help="Print the ca
         size = f"{model['params_b']:g}B" + (" MoE" if model["active_params_b"] else "")
         marks = ["✓" if mode in model["modes"] else "·" for mode, _ in MODE_COLUMNS]
         table.add_row(model["id"], size, f"{model['context_length'] // 1024}K", *marks, _price(model))
-    console().print(table)
+    result_console().print(table)
     console().print(
         "srv serverless · mkt marketplace · imp custom-import · self self-hosted. "
         "Aliases: r1, v3, distill-qwen-7b, ... (the id without 'deepseek-' or 'deepseek-r1-'). "

@@ -1,4 +1,6 @@
-"""Where output goes: human text to stderr (rich), machine output (JSON, YAML) to stdout."""
+"""Where output goes (CLI.md): a command's result to stdout, progress, notes, warnings and prompts
+to stderr; with `--json`, exactly one JSON document (or NDJSON lines) on stdout.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +12,29 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+# Piped output is never cut to a terminal's width: tables and trees keep their whole lines.
+PIPED_WIDTH = 100_000
+
+
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    # No `file=`: rich then looks sys.stdout/sys.stderr up at each write, as redirections expect.
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else PIPED_WIDTH
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+
 
 @cache
 def console() -> Console:
-    """A rich console on stderr; colour only when stderr is a terminal."""
-    from rich.console import Console
+    """Rich on stderr, for progress and notes; colour only when stderr is a terminal."""
+    return _console(stderr=True)
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+@cache
+def result_console() -> Console:
+    """Rich on stdout, for a command's result (tables, the plan tree)."""
+    return _console(stderr=False)
 
 
 def say(message: str = "", **style: Any) -> None:
@@ -29,21 +47,38 @@ def plain(line: str) -> None:
     sys.stderr.flush()
 
 
+def result(line: str) -> None:
+    """A line of the command's result on stdout, verbatim."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def status(ok: bool, text: str) -> None:
-    """A ✓/✗ line: coloured on a terminal, plain (and without importing rich) elsewhere."""
+    """A ✓/✗ result line on stdout: coloured on a terminal, plain (and without importing rich) elsewhere."""
     mark = "✓" if ok else "✗"
-    if sys.stderr.isatty():
+    if sys.stdout.isatty():
         from rich.markup import escape
 
         colour = "green" if ok else "red"
-        console().print(f"[{colour}]{mark}[/{colour}] {escape(text)}")
+        result_console().print(f"[{colour}]{mark}[/{colour}] {escape(text)}")
     else:
-        plain(f"{mark} {text}")
+        result(f"{mark} {text}")
+
+
+def to_json(document: Any, indent: int | None = 2) -> str:
+    """Keys sorted, so the same input always gives the same bytes (two plans diff to nothing)."""
+    return json.dumps(document, indent=indent, sort_keys=True, default=str)
 
 
 def emit_json(document: Any) -> None:
     """Exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.write(to_json(document) + "\n")
+    sys.stdout.flush()
+
+
+def emit_json_line(record: Any) -> None:
+    """One NDJSON event on stdout."""
+    sys.stdout.write(to_json(record, indent=None) + "\n")
     sys.stdout.flush()
 
 

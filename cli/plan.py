@@ -19,8 +19,7 @@ def plan_document(path: str, stack: str = "dev") -> dict[str, Any]:
     return document_of(resolve_file(path), stack)
 
 
-def _write_manifests(document: dict[str, Any], directory: str) -> None:
-    from deepseek_deploy.stacks.errors import BAD_INPUT, DeployError
+def _write_manifests(document: dict[str, Any], directory: str, force: bool) -> None:
     from deepseek_deploy.stacks.run import manifests
 
     from .output import plain
@@ -29,10 +28,7 @@ def _write_manifests(document: dict[str, Any], directory: str) -> None:
     if not objects:
         plain(f"note: mode {document['mode']} creates no Kubernetes objects; nothing written to {directory}")
         return
-    try:
-        written = manifests.write(document["resources"], directory)
-    except OSError as error:
-        raise DeployError(f"cannot write manifests to {directory}: {error.strerror}", BAD_INPUT) from None
+    written = manifests.write(document["resources"], directory, force=force)
     plain(f"wrote {len(written.files)} Kubernetes objects to {directory}/ (apply with `kubectl apply -f {directory}`)")
     for path in written.secrets:
         plain(f"note: {path} holds placeholders: replace them, or create the Secret with kubectl, before applying")
@@ -59,35 +55,21 @@ def _tree(document: dict[str, Any]) -> Tree:
     return root
 
 
-def command(
-    spec: str = typer.Argument(..., metavar="SPEC", help="The spec file."),
-    json_output: bool = typer.Option(False, "--json", help="Print the plan as JSON on stdout."),
-    manifests: Optional[str] = typer.Option(
-        None, "--manifests", metavar="DIR", help="Write the Kubernetes objects as YAML files into DIR."
-    ),
-    stack: str = typer.Option("dev", "--stack", help="Stack name."),
-) -> None:
-    document = plan_document(spec, stack)
-    from .output import console, emit_json, plain
+def _show(document: dict[str, Any]) -> None:
+    """The plan on stdout (tree, counts, cost); notes and warnings on stderr."""
+    from .output import console, plain, result_console
 
-    if manifests is not None:
-        _write_manifests(document, manifests)
-    if json_output:
-        emit_json(document)
-        return
-    out = console()
+    out = result_console()
     out.print(_tree(document))
     counts = Counter(r["type"] for r in document["resources"])
     components = sum(n for t, n in counts.items() if t.startswith("deepseek-deploy:"))
-    out.print(
-        f"\n{len(document['resources'])} resources ({components} components, "
-        f"{len(document['resources']) - components} cloud resources)"
-    )
+    total = len(document["resources"])
+    out.print(f"\n{total} resources ({components} components, {total - components} cloud resources)")
     cost = document["cost"]
     if cost.get("monthly_usd") is not None:
         out.print(
-            f"estimated cost: ${cost['monthly_usd']:,.2f}/month ({cost.get('basis', '')}; assumptions: `deploy plan "
-            "--json`)",
+            f"estimated cost: ${cost['monthly_usd']:,.2f}/month ({cost.get('basis', '')}; "
+            "assumptions: `deploy plan --json`)",
             markup=False,
         )
     elif cost.get("unknown"):
@@ -96,4 +78,24 @@ def command(
         plain(f"note: {note}")
     for warning in document["warnings"]:
         plain(warning)
-    out.print("Nothing was created. `deploy up` creates these resources.", style="dim")
+    console().print("Nothing was created. `deploy up` creates these resources.", style="dim")
+
+
+def command(
+    spec: str = typer.Argument(..., metavar="SPEC", help="The spec file."),
+    json_output: bool = typer.Option(False, "--json", help="Print the plan as JSON on stdout."),
+    manifests: Optional[str] = typer.Option(
+        None, "--manifests", metavar="DIR", help="Write the Kubernetes objects as YAML files into DIR."
+    ),
+    force: bool = typer.Option(False, "--force", help="With --manifests: overwrite files you edited since."),
+    stack: str = typer.Option("dev", "--stack", help="Stack name."),
+) -> None:
+    document = plan_document(spec, stack)
+    if manifests is not None:
+        _write_manifests(document, manifests, force)
+    if json_output:
+        from .output import emit_json
+
+        emit_json(document)
+    else:
+        _show(document)

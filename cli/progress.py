@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from typing import Any, Optional
 
@@ -70,11 +68,11 @@ class Progress:
         if record is None:
             return
         self.records.append(record)
+        from .output import emit_json_line, plain
+
         if self.json_output:
-            sys.stdout.write(json.dumps(record) + "\n")
-            sys.stdout.flush()
+            emit_json_line(record)
             return
-        from .output import plain
 
         if record["event"] == "resource" and record["status"] == "done" and record["op"] != "same":
             plain(f"  {record['op']:>8}  {record['name']}  ({record['type']}, {record['elapsed_s']}s)")
@@ -85,5 +83,6 @@ class Progress:
 
     def emit(self, record: dict[str, Any]) -> None:
         if self.json_output:
-            sys.stdout.write(json.dumps(record, default=str) + "\n")
-            sys.stdout.flush()
+            from .output import emit_json_line
+
+            emit_json_line(record)

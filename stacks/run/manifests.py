@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .recorder import SECRET
+from .tracked_files import write_tracked
 
 PLACEHOLDER = "REPLACE-ME"
+# The hashes of what was written, to spot later edits. Not .json/.yaml: `kubectl apply -f DIR` reads those.
+RECORD = ".deepseek-deploy-manifests.hashes"
 # Apply order: namespaces and storage first, workloads last.
 ORDER = (
     "Namespace",
@@ -74,7 +77,8 @@ def document(resource: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     return body, has_secret
 
 
-def write(resources: list[dict[str, Any]], directory: str) -> Manifests:
+def files(resources: list[dict[str, Any]]) -> tuple[dict[str, str], Manifests]:
+    """Each Kubernetes object as a YAML file (name -> text), in apply order; nothing is written."""
     import yaml
 
     objects, others = kubernetes_objects(resources)
@@ -84,20 +88,19 @@ def write(resources: list[dict[str, Any]], directory: str) -> Manifests:
             r["name"],
         )
     )
-    os.makedirs(directory, exist_ok=True)
+    texts: dict[str, str] = {}
     result = Manifests()
     for index, resource in enumerate(objects, start=1):
         body, has_secret = document(resource)
         kind = str(body.get("kind", "object")).lower()
-        filename = os.path.join(directory, f"{index:02d}-{kind}-{re.sub(r'[^a-z0-9-]', '-', resource['name'])}.yaml")
+        filename = f"{index:02d}-{kind}-{re.sub(r'[^a-z0-9-]', '-', resource['name'])}.yaml"
         header = f"# {resource['type']} {resource['name']}, written by `deploy plan --manifests`.\n"
         if has_secret:
             header += (
                 f"# Replace every {PLACEHOLDER} before applying; deepseek-deploy never writes secret values to files.\n"
             )
             result.secrets.append(filename)
-        with open(filename, "w", encoding="utf-8") as handle:
-            handle.write(header + yaml.safe_dump(body, sort_keys=False, default_flow_style=False))
+        texts[filename] = header + yaml.safe_dump(body, sort_keys=False, default_flow_style=False)
         result.files.append(filename)
     for resource in others:
         inputs = resource["inputs"]
@@ -107,4 +110,14 @@ def write(resources: list[dict[str, Any]], directory: str) -> Manifests:
             f"{inputs.get('repositoryOpts', {}).get('repo', '?')}"
         )
         result.not_written.append(f"{resource['name']}: {what}")
+    return texts, result
+
+
+def write(resources: list[dict[str, Any]], directory: str, force: bool = False) -> Manifests:
+    """Write the objects into `directory`; a file edited since the last write is never overwritten
+    without `force` (a Secret whose placeholders were filled in, a hand-tuned object)."""
+    texts, result = files(resources)
+    write_tracked(directory, texts, record=RECORD, since="`deploy plan --manifests` wrote it", force=force)
+    result.files = [os.path.join(directory, name) for name in result.files]
+    result.secrets = [os.path.join(directory, name) for name in result.secrets]
     return result

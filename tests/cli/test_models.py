@@ -23,7 +23,10 @@ def test_models_json_carries_prices_with_source_and_date(cli):
     assert r1["offers"]["marketplace"]["default_instance"] == "ml.p5e.48xlarge"
 
 
-def test_models_table_goes_to_stderr_and_stdout_stays_empty(cli):
+def test_models_table_goes_to_stdout_whole_when_piped(cli):
     result = cli("models")
-    assert result.code == 0 and result.out == ""
-    assert "deepseek-r1-distill-llama-70b" in result.err and "$1.35/5.40" in result.err
+    assert result.code == 0 and "deepseek-r1-distill-llama-70b" in result.out and "$1.35/5.40" in result.out
+    rows = [line for line in result.out.splitlines() if "deepseek-r1 " in line or line.startswith("deepseek-r1 ")]
+    assert rows and "$1.35/5.40" in rows[0]  # a row is not wrapped or cut at 80 columns
+    assert [line for line in result.out.splitlines() if "grep" in line] == []
+    assert "deploy models --json" in result.err  # the legend is commentary: stderr

@@ -34,7 +34,8 @@ def test_plan_shows_the_deny_statement_of_an_enforced_guardrail(cli):
     )
     assert any(s["Effect"] == "Deny" and s["Sid"] == "DenyInvokeWithoutThisGuardrail" for s in policy["Statement"])
     human = cli("plan", R1)
-    assert human.code == 0 and "support-bot-access-invoke" in human.err and "Nothing was created" in human.err
+    assert human.code == 0 and "support-bot-access-invoke" in human.out and "Nothing was created" in human.err
+    assert "estimated cost" in human.out and "note: " in human.err and "note: " not in human.out
 
 
 def test_plan_of_every_bedrock_example(cli):
@@ -90,7 +91,8 @@ def test_manifests_are_written_one_object_per_file_without_secret_values(cli, tm
     out = tmp_path / "manifests"
     result = cli("plan", path, "--manifests", str(out))
     assert result.code == 0 and "wrote" in result.err
-    files = sorted(out.iterdir())
+    files = sorted(out.glob("*.yaml"))
+    assert {p.name for p in out.iterdir()} - {p.name for p in files} == {".deepseek-deploy-manifests.hashes"}
     kinds = [yaml.safe_load(f.read_text())["kind"] for f in files]
     assert kinds[0] == "Namespace" and "LeaderWorkerSet" in kinds and "DaemonSet" in kinds
     secret = yaml.safe_load(next(f for f in files if "secret" in f.name).read_text())
@@ -130,3 +132,20 @@ def test_plan_resolves_the_model_and_runs_the_planner_once(cli, monkeypatch):
         if name.startswith("deepseek_deploy") and getattr(module, "plan_serving", None) is real_plan
     ]
     assert holders == []
+
+
+def test_manifests_never_overwrite_an_edited_file_without_force(cli, tmp_path):
+    path = str(next(p for p in EXAMPLES if p.name == "distill-qwen-32b-self-hosted.yaml"))
+    out = tmp_path / "manifests"
+    assert cli("plan", path, "--manifests", str(out)).code == 0
+    secret = next(out.glob("*-secret-*.yaml"))
+    filled = secret.read_text().replace("REPLACE-ME", "my-real-key")
+    secret.write_text(filled)  # the user filled in the placeholder
+    again = cli("plan", path, "--manifests", str(out))
+    assert again.code == 2 and secret.name in again.err and "--force" in again.err
+    assert secret.read_text() == filled  # kept
+    unedited = cli("plan", path, "--manifests", str(tmp_path / "fresh"))
+    assert unedited.code == 0  # a fresh folder is fine, and re-running over unedited files is too
+    assert cli("plan", path, "--manifests", str(tmp_path / "fresh")).code == 0
+    forced = cli("plan", path, "--manifests", str(out), "--force")
+    assert forced.code == 0 and "REPLACE-ME" in secret.read_text() and "my-real-key" not in secret.read_text()

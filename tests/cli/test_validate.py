@@ -5,14 +5,14 @@ from ..conftest import EXAMPLES, MINIMAL
 
 def test_all_examples_validate(cli):
     result = cli("validate", *map(str, EXAMPLES))
-    assert result.code == 0 and result.out == ""
-    assert result.err.count("valid (") == len(EXAMPLES)
+    assert result.code == 0 and "error" not in result.err  # the verdicts are the result: stdout
+    assert result.out.count("valid (") == len(EXAMPLES)
 
 
 def test_bad_input_exits_2_with_file_line_col_on_stderr(cli, write_spec):
     path = write_spec("name: bot\nmodel: deepseek-r1\nmode: custom-import\nregion: us-west-2\n")
     result = cli("validate", path)
-    assert result.code == 2 and result.out == ""
+    assert result.code == 2 and result.out == f"✗ {path}: invalid\n"
     assert f"{path}:3:7: deepseek-r1 is not available with mode custom-import" in result.err
     assert "Traceback" not in result.err
 
@@ -57,4 +57,4 @@ def test_paths_with_brackets_are_printed_verbatim(cli, tmp_path):
     path = tmp_path / "[prod] spec.yaml"
     path.write_text(specs["serverless"])
     result = cli("validate", str(path))
-    assert result.code == 0 and f"{path}: valid" in result.err
+    assert result.code == 0 and f"{path}: valid" in result.out
