@@ -23,6 +23,7 @@ from .vllm_pod import (
     VllmArgs,
     container,
     leader_command,
+    most_replicas,
     pod_spec,
     probes,
     vllm_args,
@@ -144,7 +145,7 @@ class _VllmBase(pulumi.ComponentResource):
     def _weights_cache(self, name: str, args: VllmArgs, meta: dict[str, Any], multi_node: bool) -> str:
         """The volume vLLM downloads weights to; shared (ReadWriteMany) when several pods mount it."""
         claim_name = f"{name}-models"
-        many = (args.autoscaling.max if args.autoscaling else args.replicas) > 1 or multi_node
+        many = most_replicas(args) > 1 or multi_node
         k8s.core.v1.PersistentVolumeClaim(
             f"{name}-models",
             metadata={**meta, "name": claim_name},
@@ -237,7 +238,7 @@ class VllmService(_VllmBase):
             f"{name}-deployment",
             metadata={**meta, "name": name},
             spec={
-                "replicas": args.autoscaling.min if args.autoscaling else args.replicas,
+                "replicas": args.replicas,
                 "selector": {"matchLabels": {APP_LABEL: name}},
                 # Recreate: a rolling update would wait forever for a spare GPU node.
                 "strategy": {"type": "Recreate"},
@@ -275,7 +276,7 @@ class VllmMultiNode(_VllmBase):
                 },
             },
             spec={
-                "replicas": args.autoscaling.min if args.autoscaling else args.replicas,
+                "replicas": args.replicas,
                 "startupPolicy": "LeaderCreated",
                 "leaderWorkerTemplate": {
                     "size": args.pipeline_parallel,

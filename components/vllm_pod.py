@@ -44,7 +44,8 @@ class VllmArgs:
     memory_gi: int = 16
     shm_gi: int = 2
     startup_seconds: int = 900
-    replicas: int = 1
+    replicas: int = 1  # replicas to start with (with autoscaling, KEDA then keeps min..max)
+    max_replicas: Optional[int] = None  # the most that ever run; default: autoscaling.max, else replicas
     autoscaling: Optional[Autoscaling] = None
     api_key: bool = True
     hf_token: Optional[pulumi.Input[str]] = None  # a secret Output; never a plain string in state
@@ -54,6 +55,13 @@ class VllmArgs:
     service_monitor: bool = False
     node_selector: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def most_replicas(args: VllmArgs) -> int:
+    """The most replicas that can run at once: it decides whether pods share the weights cache."""
+    if args.max_replicas is not None:
+        return args.max_replicas
+    return args.autoscaling.max if args.autoscaling else args.replicas
 
 
 def vllm_args(args: VllmArgs, *, multi_node: bool = False) -> list[str]:

@@ -116,6 +116,7 @@ def vllm_args(deployment: Deployment, node_selector: dict[str, str], hf_token: A
         shm_gi=plan.shm_gi,
         startup_seconds=plan.startup_seconds,
         replicas=replicas.initial,
+        max_replicas=replicas.max,
         autoscaling=(
             c.Autoscaling(replicas.min, replicas.max, scaling.target_waiting_requests, scaling.prometheus_address)
             if scaling

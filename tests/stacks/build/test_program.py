@@ -146,3 +146,24 @@ def test_a_secret_api_key_never_appears_in_a_self_hosted_plan():
     secret = next(r for r in plan.resources if r["type"] == "kubernetes:core/v1:Secret")
     assert secret["inputs"]["stringData"] == {"api-key": "[secret]"}
     assert plan.outputs["api_key"] == "[secret]"
+
+
+@pytest.mark.parametrize(
+    "serving, initial, scaled",
+    [
+        ("serving:\n  replicas: 3\n", 3, None),
+        ("serving:\n  autoscaling: {min: 2, max: 5}\n", 2, (2, 5)),
+    ],
+)
+def test_replicas_come_from_the_resolved_range(serving, initial, scaled):
+    deployment = resolve_text(MINIMAL["self-hosted"] + serving)
+    assert deployment.replicas is not None and deployment.replicas.initial == initial
+    resources = run_program(deployment).resources
+    workload = next(r for r in resources if r["type"] == "kubernetes:apps/v1:Deployment")
+    assert workload["inputs"]["spec"]["replicas"] == initial
+    scaler = [r for r in resources if r["inputs"].get("kind") == "ScaledObject"]
+    if scaled is None:
+        assert scaler == []
+    else:
+        spec = scaler[0]["inputs"]["spec"]
+        assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == scaled
