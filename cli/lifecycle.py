@@ -68,7 +68,7 @@ def _offer_install() -> bool:
         return False
     except FileNotFoundError:
         return typer.confirm(
-            "The Pulumi CLI is not installed. Install the version matching this SDK now?", default=False
+            "The Pulumi CLI is not installed. Install the version matching this SDK now?", default=False, err=True
         )
 
 
@@ -172,7 +172,9 @@ def up(
     if not yes and not json_output and sys.stdin.isatty():
         preview_result, _ = _run(engine, "preview", json_output)
         if not typer.confirm(
-            f"Apply these changes to {engine.settings.stack} ({_summary(preview_result.summary)})?", default=False
+            f"Apply these changes to {engine.settings.stack} ({_summary(preview_result.summary)})?",
+            default=False,
+            err=True,
         ):
             raise DeployError("nothing was changed", OK)
     result, progress = _run(engine, "up", json_output)
@@ -180,14 +182,15 @@ def up(
     progress.emit({"event": "result", "changes": result.summary, "outputs": shown})
     if not json_output:
         from .output import plain
+        from .output import result as show
 
         if engine.resumed:
             plain("an interrupted run had left operations pending: they were cleared and the update resumed")
-        plain(f"\n{engine.settings.stack} is up: {_summary(result.summary)}")
+        show(f"\n{engine.settings.stack} is up: {_summary(result.summary)}")
         for key, value in shown.items():
             if value is not None:
-                plain(f"  {key}: {value}")
-        plain("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
+                show(f"  {key}: {value}")
+        show("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
 
 
 def destroy(
@@ -214,7 +217,8 @@ def destroy(
         if not sys.stdin.isatty():
             raise DeployError("destroy deletes the deployment; without a terminal to confirm on, pass --yes", BAD_INPUT)
         answer = typer.prompt(
-            f"This deletes every resource of {loaded.spec.name} (stack {name}). Type the stack name to confirm"
+            f"This deletes every resource of {loaded.spec.name} (stack {name}). Type the stack name to confirm",
+            err=True,
         )
         if answer.strip() != name:
             raise DeployError("the name did not match; nothing was deleted", BAD_INPUT)
@@ -271,6 +275,7 @@ def outputs(
     loaded, engine, result = _stack_outputs(spec, stack, backend, secrets_provider, install_pulumi)
     shown = _shown(result.outputs, result.secret_outputs, show_secrets)
     from .output import emit_json, plain
+    from .output import result as show
 
     if json_output:
         emit_json(shown)
@@ -279,8 +284,23 @@ def outputs(
         plain(f"stack {engine.settings.stack} has no outputs: run `deploy up {spec}` first")
         return
     for key, value in shown.items():
-        plain(f"{key}: {value}")
-    plain("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
+        show(f"{key}: {value}")
+    show("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
+
+
+def status_document(spec: Any, stack: str, outputs: dict[str, Any], secret: set[str]) -> dict[str, Any]:
+    """`status --json` (CLI.md). Health is not probed yet: `healthy` and `latency_ms` stay null."""
+    return {
+        "stack": stack,
+        "mode": spec.mode,
+        "model": spec.model,
+        "region": spec.region,
+        "deployed": bool(outputs),
+        "endpoint": outputs.get("endpoint") or outputs.get("invoke_model_id"),
+        "healthy": None,
+        "latency_ms": None,
+        "outputs": _shown(outputs, secret, show_secrets=False),
+    }
 
 
 def status(
@@ -288,19 +308,26 @@ def status(
     stack: Optional[str] = StackOpt,
     backend: Optional[str] = BackendOpt,
     secrets_provider: Optional[str] = SecretsOpt,
+    json_output: bool = typer.Option(False, "--json", help="Print the status as JSON on stdout."),
     install_pulumi: bool = InstallOpt,
 ) -> None:
-    """Whether the stack is deployed, and its endpoint."""
+    """Whether the stack is deployed, and its endpoint; exit 1 when it is not deployed."""
     loaded, engine, result = _stack_outputs(spec, stack, backend, secrets_provider, install_pulumi)
-    from .output import plain
+    document = status_document(loaded.spec, engine.settings.stack, result.outputs, result.secret_outputs)
+    from .output import emit_json
+    from .output import result as show
 
-    if not result.outputs:
-        plain(f"{loaded.spec.name} ({engine.settings.stack}): not deployed")
-        raise DeployError("not deployed", FAILED)
-    endpoint = result.outputs.get("endpoint") or result.outputs.get("invoke_model_id")
-    plain(
-        f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode {loaded.spec.mode}, "
-        f"{loaded.spec.region}"
-    )
-    plain(f"  endpoint: {endpoint}")
-    plain("  health: not probed by this version (the deployed endpoint answers `deploy invoke`)")
+    if json_output:
+        emit_json(document)
+        if not document["deployed"]:
+            raise typer.Exit(FAILED)  # the document says so; no second JSON document
+        return
+    if document["deployed"]:
+        show(
+            f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode "
+            f"{loaded.spec.mode}, {loaded.spec.region}"
+        )
+        show(f"  endpoint: {document['endpoint']}")
+        show("  health: not probed by this version")
+    if not document["deployed"]:
+        raise DeployError(f"{loaded.spec.name} ({engine.settings.stack}): not deployed", FAILED)

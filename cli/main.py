@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 # The CLI loads no pydantic plugins; not scanning every installed package for them saves ~20 ms per run.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
@@ -19,7 +19,7 @@ from deepseek_deploy.stacks import errors
 
 from . import init, lifecycle, models, plan, render, schema, validate
 
-state = {"debug": False}
+state = {"debug": False, "json": False}
 
 app = typer.Typer(
     name="deploy",
@@ -73,16 +73,32 @@ for _name in ("preview", "up", "destroy", "refresh", "outputs", "status"):
     app.command(_name)(getattr(lifecycle, _name))
 
 
-def _fail(message: str, code: int) -> int:
-    from .output import plain
+def error_document(message: str, code: int, error: BaseException | None = None) -> dict[str, Any]:
+    """`{"error": {...}}` (CLI.md): the code and message, and the spec position where there is one."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    diagnostics = [d for d in getattr(error, "diagnostics", ()) if d.severity == "error"]
+    if diagnostics:
+        first = diagnostics[0]
+        body.update(message=first.message, file=first.file, line=first.line, column=first.column)
+        body["diagnostics"] = [d.as_json() for d in getattr(error, "diagnostics", ())]
+    return {"error": body}
+
+
+def _fail(message: str, code: int, error: BaseException | None = None) -> int:
+    """The message on stderr; with --json, also the error document on stdout (scripts read that)."""
+    from .output import emit_json, plain
 
     plain(message if code == errors.OK else f"error: {message}")
+    if state["json"] and code != errors.OK:
+        emit_json(error_document(message, code, error))
     return code
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map every failure to a message and an exit code (CLI.md)."""
-    state["debug"] = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = argv if argv is not None else sys.argv[1:]
+    state["debug"] = "--debug" in args
+    state["json"] = "--json" in args
     try:
         result = app(args=argv, prog_name="deploy", standalone_mode=False)
         if result == errors.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
@@ -91,10 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exit_:
         return exit_.exit_code
     except typer.TyperException as error:  # usage errors: unknown option, missing argument
+        if state["json"]:
+            return _fail(error.format_message(), error.exit_code, error)  # type: ignore[attr-defined]
         error.show()  # type: ignore[attr-defined]
         return error.exit_code
     except errors.DeployError as error:  # every expected failure, caught once
-        return _fail(error.message, error.code)
+        return _fail(error.message, error.code, error)
     except (KeyboardInterrupt, typer.Abort):
         return _fail("interrupted", errors.INTERRUPTED)
     except BrokenPipeError:

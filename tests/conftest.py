@@ -49,6 +49,16 @@ def write_spec(tmp_path):
     return write
 
 
+@pytest.fixture
+def no_pulumi(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "a passphrase")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
 MINIMAL = {
     "serverless": "name: bot\nmodel: deepseek-r1\nmode: serverless\nregion: us-west-2\n",
     "marketplace": "name: bot\nmodel: distill-llama-70b\nmode: marketplace\nregion: us-west-2\n",

@@ -1,20 +1,8 @@
 """Lifecycle commands at their real boundaries: no Pulumi CLI here, no AWS account."""
 
-import pytest
-
 from ..conftest import EXAMPLES
 
 R1 = str(next(p for p in EXAMPLES if p.name == "r1-serverless.yaml"))
-
-
-@pytest.fixture
-def no_pulumi(monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "a passphrase")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 def test_up_without_a_pulumi_cli_exits_3_with_the_install_command(cli, no_pulumi):
