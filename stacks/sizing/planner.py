@@ -173,8 +173,10 @@ def _existing_cluster_hardware(spec: SelfHostedSpec, model: catalog.Model, quant
     count = spec.serving.gpu.count
     counts = GPU_COUNTS if count == "auto" else (count,)
     max_nodes = MAX_NODES_PER_REPLICA if model.mla is not None else 1
-    for gpus in counts:
-        for nodes in range(1, max_nodes + 1):
+    # Fewest nodes first (pipeline stages cost latency and a network hop), then the fewest GPUs on
+    # them: tensor parallel stays inside a node, where NVLink is.
+    for nodes in range(1, max_nodes + 1):
+        for gpus in counts:
             fit = capacity.fit_gpus(model, gpu_type, gpus, nodes, quantization=quant, utilization=util)
             if fit.fits:
                 return fit
@@ -282,7 +284,7 @@ def plan_serving(spec: SelfHostedSpec, model: catalog.Model, replicas: Replicas)
     final = capacity.fit_gpus(model, gpu_type, tp, pp, quantization=quant, utilization=util)
     weights = final.weights_gib
     cpu, memory_gi, shm_gi = _pod_size(instance_type, tp, weights / pp)
-    notes: list[str] = []
+    notes: list[str] = [_why(instance_type, gpu_type, tp, pp, spec)]
     if instance_type is None:
         notes.append(
             f"existing cluster: pods ask for {tp} x {gpu_type}, {cpu} CPUs and {memory_gi} GiB; "
@@ -322,6 +324,15 @@ def plan_serving(spec: SelfHostedSpec, model: catalog.Model, replicas: Replicas)
         weights_cache_gi=_weights_cache_gi(spec, model, weights),
         notes=tuple(notes),
     )
+
+
+def _why(instance_type: Optional[str], gpu_type: str, tp: int, pp: int, spec: SelfHostedSpec) -> str:
+    """One line that says what the planner chose for a replica and why."""
+    node = instance_type or f"{tp} x {gpu_type}"
+    asked = spec.cluster.node_instance_type if instance_type else spec.serving.gpu.count != "auto"
+    how = "as the spec asks" if asked else "the fewest nodes that hold the weights and a KV cache"
+    layout = f"tensor parallel {tp} inside each node" + (f", {pp} pipeline stages across nodes" if pp > 1 else "")
+    return f"planner: each replica runs on {pp} x {node} ({how}); {layout}"
 
 
 def _instance(name: str) -> catalog.Instance:
