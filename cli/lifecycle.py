@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, Optional
 
 import typer
@@ -41,20 +42,46 @@ def open_engine(
     aws_profile: Optional[str],
     install_pulumi: bool,
     preflight: bool = True,
+    ask_aws: bool = False,
 ) -> tuple[Any, Any]:
-    """Resolve the spec and set up the engine; failures are DeployErrors with their exit codes."""
+    """Resolve the spec and set up the engine. Every missing prerequisite is reported in one run."""
     from deepseek_deploy.stacks.build.program import build
     from deepseek_deploy.stacks.run import engine as eng
+    from deepseek_deploy.stacks.run import preflight as checks
     from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
     deployment = resolve_file(spec_path)
-    settings = eng.resolve(deployment.spec, stack=stack, backend=backend, secrets=secrets, aws_profile=aws_profile)
+    found: list[checks.Finding] = []
+    settings = _prerequisite(
+        found,
+        lambda: eng.resolve(deployment.spec, stack=stack, backend=backend, secrets=secrets, aws_profile=aws_profile),
+    )
     if preflight:
-        from deepseek_deploy.stacks.run import preflight as checks
+        profile = settings.config.get("aws:profile") if settings else aws_profile or os.environ.get("AWS_PROFILE")
+        found.extend(checks.findings(deployment, profile, ask_aws=ask_aws))
+    command = _prerequisite(found, lambda: eng.find_pulumi(install_pulumi or _offer_install()))
+    from .output import plain
 
-        checks.check(deployment.spec, settings.config.get("aws:profile"))
-    command = eng.find_pulumi(install_pulumi or _offer_install())
+    for warning in (f for f in found if f.severity == "warning"):
+        plain(f"warning: {warning.message}")
+    errors = [f for f in found if f.severity == "error"]
+    if errors or settings is None:
+        raise checks.PrerequisitesMissing(errors)
     return deployment, eng.Engine(settings, lambda: build(deployment), command)
+
+
+def _prerequisite(found: list[Any], step: Callable[[], Any]) -> Any:
+    """Run one setup step; a missing prerequisite becomes a finding so the others are checked too."""
+    from deepseek_deploy.stacks.errors import MISSING_PREREQUISITE
+    from deepseek_deploy.stacks.run.preflight import Finding
+
+    try:
+        return step()
+    except DeployError as error:
+        if error.code != MISSING_PREREQUISITE:
+            raise
+        found.append(Finding(error.message))
+        return None
 
 
 def _offer_install() -> bool:
@@ -146,6 +173,7 @@ def preview(
         secrets=secrets_provider,
         aws_profile=aws_profile,
         install_pulumi=install_pulumi,
+        ask_aws=True,
     )
     _operate(engine, "preview", json_output, f"preview of {engine.settings.stack}")
 
@@ -168,6 +196,7 @@ def up(
         secrets=secrets_provider,
         aws_profile=aws_profile,
         install_pulumi=install_pulumi,
+        ask_aws=True,
     )
     if not yes and not json_output and sys.stdin.isatty():
         preview_result, _ = _run(engine, "preview", json_output)

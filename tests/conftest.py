@@ -57,6 +57,11 @@ def no_pulumi(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # The AWS half of the preflight is tested with Stubber (tests/stacks/run/test_preflight.py);
+    # here it must not reach for the network.
+    from deepseek_deploy.stacks.run import preflight
+
+    monkeypatch.setattr(preflight, "aws_findings", lambda deployment, clients: [])
 
 
 MINIMAL = {

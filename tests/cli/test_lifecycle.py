@@ -30,6 +30,22 @@ def test_a_missing_kubeconfig_exits_3(cli, no_pulumi, write_spec, tmp_path):
     assert result.code == 3 and "kubeconfig" in result.err
 
 
+def test_every_missing_prerequisite_is_reported_once_in_one_run(cli, no_pulumi, write_spec, tmp_path, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PULUMI_CONFIG_PASSPHRASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    path = write_spec(
+        "name: bot\nmodel: distill-qwen-7b\nmode: self-hosted\nregion: us-west-2\ncluster:\n  kubeconfig: "
+        f"{tmp_path}/nope\n"
+    )
+    result = cli("up", path, "--yes")
+    assert result.code == 3 and "4 prerequisite(s) missing" in result.err
+    for cause in ("no secrets provider", "no AWS credentials", "kubeconfig /", "Pulumi CLI is not installed"):
+        assert result.err.count(cause) == 1, cause
+
+
 def test_destroy_refuses_without_yes_off_a_terminal(cli, no_pulumi, monkeypatch):
     import deepseek_deploy.cli.lifecycle as lifecycle
 
