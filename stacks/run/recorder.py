@@ -192,6 +192,35 @@ def _monitor(mocks):
     return RecordingMonitor(mocks)
 
 
+def _pause_collector() -> bool:
+    """No cyclic garbage collection while the program runs; returns whether the collector was on.
+
+    A run (with the provider SDK modules it imports) makes ~10^5-10^6 objects that live until it
+    ends: outputs, futures, tasks, types. Each full collection walks all of them, and the more
+    there are the more full collections there are: about half of a plan's run time, and cost
+    that grew faster than the number of deployments. Reference counting frees nearly all of the
+    run's garbage anyway (peak memory +7% at 200 deployments).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    return collecting
+
+
+def _resume_collector(collecting: bool) -> None:
+    """Move what the run left alive to the oldest generation, then turn the collector back on.
+
+    Without the move, the first collection after `gc.enable()` is a young one over every object
+    made during the run (3.6 s at 200 deployments). `freeze()` then `unfreeze()` splices the young
+    generations into the oldest without walking them; the next full collection, which comes on
+    the collector's usual schedule, still frees any cycles among them. It also undoes an earlier
+    `gc.freeze()`: whoever wants objects frozen for good freezes after the run.
+    """
+    gc.freeze()
+    gc.unfreeze()
+    if collecting:
+        gc.enable()
+
+
 @dataclass
 class Recording:
     resources: list[dict[str, Any]]
@@ -214,19 +243,12 @@ def record(
     def run() -> Any:
         return pulumi.Output.from_input(program()).apply(lambda value: resolved.update(value=value))
 
-    # No cyclic garbage collection while the program runs. The run (and the provider SDK modules
-    # it imports) makes ~10^5 objects that stay alive until it ends: outputs, futures, tasks, types.
-    # Each full collection walks all of them, and there are more full collections the more there
-    # are: about half of the run's time, growing faster than the number of resources. What is
-    # garbage here is nearly all freed by reference counting (peak memory +8% at 200 deployments).
-    collecting = gc.isenabled()
-    gc.disable()
+    collecting = _pause_collector()
     try:
         _sync_await(run_pulumi_func(lambda: _sync_await(pulumi.Output.from_input(run()).future())))
     finally:
         settings.SETTINGS.outputs.clear()
-        if collecting:
-            gc.enable()
+        _resume_collector(collecting)
     resources = [
         {
             "type": r["type"],

@@ -33,30 +33,37 @@ class Written:
     unchanged: list[str] = field(default_factory=list)
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+Content = str | bytes  # text is written as UTF-8 with \n line ends; bytes as they are
 
 
-def _read(path: str) -> str | None:
+def _bytes(content: Content) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else content
+
+
+def _sha(content: Content) -> str:
+    return hashlib.sha256(_bytes(content)).hexdigest()
+
+
+def _read(path: str) -> bytes | None:
     if not os.path.exists(path):
         return None
-    with open(path, encoding="utf-8") as handle:
+    with open(path, "rb") as handle:
         return handle.read()
 
 
-def edited(directory: str, files: dict[str, str], record: str) -> list[str]:
+def edited(directory: str, files: dict[str, Content], record: str) -> list[str]:
     """Files that would change and that differ from what the tool last wrote there."""
     recorded_text = _read(os.path.join(directory, record))
     recorded: dict[str, str] = json.loads(recorded_text) if recorded_text else {}
     found = []
     for path, content in sorted(files.items()):
         current = _read(os.path.join(directory, path))
-        if current is not None and current != content and recorded.get(path) != _sha(current):
+        if current is not None and current != _bytes(content) and recorded.get(path) != _sha(current):
             found.append(path)
     return found
 
 
-def write_tracked(directory: str, files: dict[str, str], *, record: str, since: str, force: bool) -> Written:
+def write_tracked(directory: str, files: dict[str, Content], *, record: str, since: str, force: bool) -> Written:
     """Write `files` (relative path -> text) into `directory` and record their hashes in `record`."""
     try:
         conflicts = edited(directory, files, record)
@@ -65,12 +72,12 @@ def write_tracked(directory: str, files: dict[str, str], *, record: str, since: 
         result = Written()
         for path, content in sorted(files.items()):
             target = os.path.join(directory, path)
-            if _read(target) == content:
+            if _read(target) == _bytes(content):
                 result.unchanged.append(path)
                 continue
             os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(content)
+            with open(target, "wb") as handle:
+                handle.write(_bytes(content))
             result.written.append(path)
         hashes = {path: _sha(content) for path, content in sorted(files.items())}
         with open(os.path.join(directory, record), "w", encoding="utf-8", newline="\n") as handle:

@@ -40,7 +40,9 @@ def test_rendering_is_byte_identical_and_complete(cli, tmp_path):
     }
     for relative in files:
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
-    assert "deepseek-deploy==" in (first / "requirements.txt").read_text()
+    requirements = (first / "requirements.txt").read_text()
+    wheel = next(line for line in requirements.splitlines() if line.endswith(".whl"))
+    assert (first / wheel).is_file() and "deepseek-deploy==" not in requirements  # no index has it
     assert len((first / "__main__.py").read_text().splitlines()) < 25
 
 
@@ -63,3 +65,23 @@ def test_the_ci_workflow_uses_oidc_and_no_stored_keys(cli, tmp_path):
     import yaml
 
     assert yaml.safe_load(workflow)["jobs"]["pulumi"]["steps"]
+
+
+@pytest.mark.parametrize(
+    "stack", ["../../etc", "dev/../../x", "dev\nenv: {EVIL: 1}", "${{ github.token }}", ".hidden", ""]
+)
+def test_stack_names_that_could_escape_the_project_or_the_workflow_are_refused(cli, tmp_path, stack):
+    out = tmp_path / "p"
+    result = cli("render", str(EXAMPLES[0]), "-o", str(out), "--stack", stack)
+    assert result.code == 2 and "is not a stack name" in result.err
+    assert not out.exists() and not (tmp_path / "etc").exists()
+
+
+def test_the_platform_team_example_installs_this_repository():
+    from ..conftest import REPO
+
+    example = REPO / "examples" / "platform-team"
+    lines = [line for line in (example / "requirements.txt").read_text().splitlines() if not line.startswith("#")]
+    local = [line for line in lines if line.startswith(".")]
+    assert local and (example / local[0] / "pyproject.toml").is_file()
+    assert 'name = "deepseek-deploy"' in (example / local[0] / "pyproject.toml").read_text()
