@@ -84,6 +84,21 @@ def _prerequisite(found: list[Any], step: Callable[[], Any]) -> Any:
         return None
 
 
+def _warn_if_the_model_changes(deployment: Any, engine: Any) -> None:
+    """An alias that now means newer weights must not replace a serving model silently."""
+    from deepseek_deploy.stacks.sizing.deployment import model_change
+
+    try:
+        recorded = engine.outputs().outputs.get("model")
+    except DeployError:  # a new stack records nothing
+        return
+    changed = model_change(deployment, recorded)
+    if changed:
+        from .output import plain
+
+        plain(f"warning: {changed}")
+
+
 def _offer_install() -> bool:
     """On a terminal, offer to install a missing Pulumi CLI; never in CI or with piped input."""
     if not sys.stdin.isatty() or os.environ.get("CI"):
@@ -198,6 +213,7 @@ def up(
         install_pulumi=install_pulumi,
         ask_aws=True,
     )
+    _warn_if_the_model_changes(loaded, engine)
     if not yes and not json_output and sys.stdin.isatty():
         preview_result, _ = _run(engine, "preview", json_output)
         if not typer.confirm(

@@ -13,10 +13,14 @@ if TYPE_CHECKING:
 
 def plan_document(path: str, stack: str = "dev") -> dict[str, Any]:
     """Resolve and plan one spec: the `plan --json` document (errors are DeployErrors)."""
+    import os
+
     from deepseek_deploy.stacks.run.dry_run import plan_document as document_of
+    from deepseek_deploy.stacks.run.dry_run import recorded_model
     from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
-    return document_of(resolve_file(path), stack)
+    deployment = resolve_file(path)
+    return document_of(deployment, stack, recorded_model(deployment, stack, dict(os.environ)))
 
 
 def _write_manifests(document: dict[str, Any], directory: str, force: bool) -> None:

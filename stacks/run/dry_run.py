@@ -55,11 +55,26 @@ def _secret_outputs(outputs: dict[str, Any]) -> list[str]:
     ]
 
 
-def plan_document(deployment: Deployment, stack: str = "dev") -> dict[str, Any]:
-    """The `plan --json` document (CLI.md): resources, planner, cost, outputs, notes, warnings."""
+def recorded_model(deployment: Deployment, stack: str, env: dict[str, str]) -> Any:
+    """The model a stack on a local backend records, if any (see `state`)."""
+    from ..errors import DeployError
+    from . import engine, state
+
+    try:
+        backend = engine.backend_url(None, env)
+    except DeployError:
+        return None
+    return state.recorded_outputs(backend, f"deepseek-{deployment.spec.name}", stack).get("model")
+
+
+def plan_document(deployment: Deployment, stack: str = "dev", recorded: Any = None) -> dict[str, Any]:
+    """The `plan --json` document (CLI.md): resources, planner, cost, outputs, notes, warnings.
+    `recorded` is the model the stack already serves, when known."""
     from ..sizing import cost
+    from ..sizing.deployment import model_change
 
     run = run_program(deployment, stack)
+    changed = model_change(deployment, recorded)
     return {
         "stack": run.stack,
         "mode": run.mode,
@@ -69,5 +84,5 @@ def plan_document(deployment: Deployment, stack: str = "dev") -> dict[str, Any]:
         "cost": cost.estimate(deployment),
         "outputs": run.outputs,
         "notes": run.notes,
-        "warnings": [str(w) for w in deployment.warnings],
+        "warnings": [str(w) for w in deployment.warnings] + ([f"warning: {changed}"] if changed else []),
     }

@@ -164,6 +164,18 @@ def resolve(loaded: LoadedSpec) -> Deployment:
     )
 
 
+def model_change(deployment: Deployment, recorded_model: Any) -> str | None:
+    """A warning when the stack already serves other weights than this spec now resolves to
+    (an alias such as `v3` moved to a newer model): `up` would replace them."""
+    if not isinstance(recorded_model, str) or recorded_model in ("", deployment.model.id):
+        return None
+    return (
+        f"the stack serves {recorded_model}, but this spec now resolves to {deployment.model.id}: "
+        f"`deploy up` would replace the weights. To keep serving them, write `model: {recorded_model}` "
+        "(README: 'Migrating: one catalog id per model')"
+    )
+
+
 def resolve_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> Deployment:
     """Spec text -> the resolved deployment, or SpecError."""
     return resolve(load_text(text, file, base_dir))
