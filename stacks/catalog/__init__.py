@@ -21,13 +21,27 @@ class Record:
     """Immutable catalog record. Plain dataclasses: building pydantic models cost every start ~0.1 s."""
 
     def model_dump(self) -> dict:
-        return dataclasses.asdict(self)  # type: ignore[arg-type]
+        return dataclasses.asdict(typing.cast(Any, self))
+
+
+@cache
+def _record_fields(kind: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A record class's resolved field types and field names, computed once per class.
+
+    `get_type_hints` evaluates every (string) annotation again on each call: per record, that
+    was most of the catalog's load time.
+    """
+    hints = typing.get_type_hints(kind)
+    names = frozenset(f.name for f in dataclasses.fields(kind))
+    return {name: hints[name] for name in names}, names
 
 
 def _convert(kind: Any, value: Any, where: str) -> Any:
     """`value` read from YAML as `kind`, strictly: unknown keys and wrong types are errors."""
     if kind is Any:
         return value
+    if type(kind) is type and kind in _SCALARS:  # most values: skip the typing introspection
+        return _scalar(kind, value, where)
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin is typing.Union:
         if value is None and type(None) in args:
@@ -48,12 +62,19 @@ def _convert(kind: Any, value: Any, where: str) -> Any:
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ValueError(f"catalog {where}: expected a mapping for {kind.__name__}")
-        hints = typing.get_type_hints(kind)
-        names = {f.name for f in dataclasses.fields(kind)}
-        unknown = set(value) - names
+        hints, names = _record_fields(kind)
+        unknown = value.keys() - names
         if unknown:
             raise ValueError(f"catalog {where}: unknown keys {sorted(unknown)} for {kind.__name__}")
         return kind(**{key: _convert(hints[key], item, f"{where}.{key}") for key, item in value.items()})
+    return _scalar(kind, value, where)
+
+
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, object})
+
+
+def _scalar(kind: Any, value: Any, where: str) -> Any:
+    """A scalar (or an unsupported kind, which no value matches)."""
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -73,14 +94,21 @@ class Source(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class Gpu(Record):
-    memory_mib: int
+    memory_mib: int  # as EC2 DescribeInstanceTypes reports it
     fp8: bool  # native FP8 compute (compute capability >= 8.9)
     source: str
     fp8_source: str
+    usable_mib: Optional[int] = None  # what the driver gives CUDA, where measured lower than memory_mib
+    usable_source: Optional[str] = None
 
     @property
     def memory_gib(self) -> float:
         return self.memory_mib / 1024
+
+    @property
+    def usable_gib(self) -> float:
+        """The memory vLLM's gpu_memory_utilization applies to: the driver's total where known."""
+        return (self.usable_mib or self.memory_mib) / 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,14 +165,29 @@ class ModeOffer(Record):
     # custom-import
     cmus: Optional[int] = None
     cmus_source: Optional[str] = None
+    converse: Optional[bool] = None  # False: only InvokeModel, with the prompt in the model's chat template
+    converse_source: Optional[str] = None
     # self-hosted
     nodes: Optional[int] = None
+    gpus: Optional[tuple[str, ...]] = (
+        None  # the only GPU types vLLM serves this model on (None: any with enough memory)
+    )
+    gpus_source: Optional[str] = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Mla(Record):
     kv_lora_rank: int
     qk_rope_head_dim: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SparseAttention(Record):
+    """DeepSeek Sparse Attention (V3.2): a lightning indexer keeps its own key cache beside the MLA latent."""
+
+    index_head_dim: int
+    index_n_heads: int
+    index_topk: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +213,7 @@ class Model(Record):
     vocab_size: Optional[int]
     qkv_bias: Optional[bool] = None
     mla: Optional[Mla] = None
+    sparse_attention: Optional[SparseAttention] = None
     licence: str
     source: str
     facts_sources: tuple[str, ...] = ()
@@ -182,13 +226,40 @@ class Model(Record):
     def supported_modes(self) -> list[str]:
         return [mode for mode, offer in self.modes.items() if offer.available]
 
+    def served_id(self, mode: str) -> str:
+        """What `mode` actually deploys for this model: the Bedrock model id, the JumpStart hub model id, or the
+        Hugging Face repo. Two catalog ids deploy the same weights in a mode exactly when these are equal."""
+        offer = self.modes[mode]
+        return offer.model_id or offer.hub_model_id or self.hf_repo
+
+
+@dataclass(frozen=True, kw_only=True)
+class CmuRate(Record):
+    usd_per_cmu_minute: float
+    source: str
+
 
 @dataclass(frozen=True, kw_only=True)
 class CustomImportPrice(Record):
-    usd_per_cmu_minute: float
+    """Custom Model Import billing: the rate per CMU-minute depends on the imported model's
+    `customModelUnitsVersion` (GetImportedModel), so rates are kept per version."""
+
+    rates: dict[str, CmuRate]
+    assumed_version: str  # the version estimates use before an import reports its own
+    version_source: str
     billing_window_minutes: int
-    source: str
     window_source: str
+
+    def rate(self, version: str | None = None) -> CmuRate | None:
+        return self.rates.get(version or self.assumed_version)
+
+    @property
+    def usd_per_cmu_minute(self) -> float:
+        return self.rates[self.assumed_version].usd_per_cmu_minute
+
+    @property
+    def source(self) -> str:
+        return self.rates[self.assumed_version].source
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,6 +296,7 @@ class KubernetesFacts(Record):
     keda_source: str
     lws_manifest: str
     lws_source: str
+    default_version_source: Optional[str] = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -242,7 +314,7 @@ class Catalog(Record):
 
     @property
     def aws_regions(self) -> tuple[str, ...]:
-        return tuple(self.regions["aws"])  # type: ignore[arg-type]
+        return tuple(self.regions["aws"])
 
 
 class UnknownName(ValueError):

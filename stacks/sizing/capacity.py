@@ -21,6 +21,10 @@ RUNTIME_OVERHEAD_GIB = 1.0
 MIN_CONTEXT_TOKENS = 4096
 BYTES_PER_PARAM = {"bf16": 2.0, "fp8": 1.0, "awq": 0.5}
 KV_BYTES = 2  # the KV cache is kept in BF16 unless asked otherwise
+# DeepSeek Sparse Attention (V3.2): vLLM caches the indexer key in FP8 (1 byte a value) with one fp32 scale
+# per block of 128 values, whatever the KV-cache dtype (catalog source vllm-dsa-cache).
+INDEXER_QUANT_BLOCK = 128
+INDEXER_SCALE_BYTES = 4
 
 
 def parameter_count(model: catalog.Model) -> int:
@@ -47,10 +51,23 @@ def weights_gib(model: catalog.Model, quantization: str = "none") -> float:
     return parameter_count(model) * BYTES_PER_PARAM[weight_dtype(model, quantization)] / GIB
 
 
+def indexer_bytes_per_token(model: catalog.Model) -> int:
+    """Bytes the sparse-attention indexer caches per token and layer (0 without sparse attention)."""
+    dsa = model.sparse_attention
+    if dsa is None:
+        return 0
+    return dsa.index_head_dim + dsa.index_head_dim // INDEXER_QUANT_BLOCK * INDEXER_SCALE_BYTES
+
+
 def kv_bytes_per_token(model: catalog.Model) -> int:
-    """KV-cache bytes one token takes across all layers (MLA caches one compressed latent)."""
+    """KV-cache bytes one token takes across all layers.
+
+    MLA caches one compressed latent per layer (kv_lora_rank + qk_rope_head_dim values); V3.2's sparse
+    attention adds its indexer's key cache beside it. Both are replicated on every tensor-parallel rank.
+    """
     if model.mla is not None:
-        return model.layers * (model.mla.kv_lora_rank + model.mla.qk_rope_head_dim) * KV_BYTES
+        latent = (model.mla.kv_lora_rank + model.mla.qk_rope_head_dim) * KV_BYTES
+        return model.layers * (latent + indexer_bytes_per_token(model))
     return model.layers * model.kv_heads * model.head_dim * 2 * KV_BYTES
 
 
@@ -58,8 +75,12 @@ def runs_on(model: catalog.Model, gpu_type: str, quantization: str = "none") -> 
     """Whether vLLM can serve the model's weights on this GPU at all.
 
     FP8 mixture-of-experts weights (R1, V3) need native FP8 compute; dense FP8 also runs on
-    older GPUs as weight-only W8A16 (catalog sources vllm-fp8, vllm-fp8-moe-ampere).
+    older GPUs as weight-only W8A16 (catalog sources vllm-fp8, vllm-fp8-moe-ampere). Some models
+    run only on the GPU types their self-hosted offer lists (V3.2's sparse-attention kernels).
     """
+    hosted = model.modes.get("self-hosted")
+    if hosted is not None and hosted.gpus is not None and gpu_type not in hosted.gpus:
+        return False
     moe_fp8 = model.mla is not None and weight_dtype(model, quantization) == "fp8"
     return catalog.gpu(gpu_type).fp8 or not moe_fp8
 
@@ -106,7 +127,7 @@ def fit_gpus(
     tp = tensor_parallel_for(model, gpus_per_node)
     shards = tp * nodes
     weights = weights_gib(model, quantization)
-    per_gpu_budget = gpu.memory_gib * utilization
+    per_gpu_budget = gpu.usable_gib * utilization
     kv_per_gpu = per_gpu_budget - weights / shards - RUNTIME_OVERHEAD_GIB
     kv_total = max(kv_per_gpu, 0.0) * shards
     if kv_total <= 0:
@@ -170,6 +191,6 @@ def instances_that_fit(
         spec = catalog.instance(fit.instance)
         assert spec is not None
         price = spec.ec2_usd_hour * fit.nodes if spec.ec2_usd_hour else math.inf
-        return (price, catalog.gpu(spec.gpu).memory_gib * spec.gpus * fit.nodes)
+        return (price, catalog.gpu(spec.gpu).usable_gib * spec.gpus * fit.nodes)
 
     return sorted(fits, key=order)

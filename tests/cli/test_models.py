@@ -1,17 +1,19 @@
 """`deploy models`: the JSON contract of CLI.md and the human table."""
 
 
-def test_models_json_lists_all_eight_with_the_contract_keys(cli):
+def test_models_json_lists_every_catalog_model_with_the_contract_keys(cli):
     result = cli("models", "--json")
     assert result.code == 0 and result.err == ""
     models = result.json()
-    assert len(models) == 8
+    assert len(models) == 11
     for model in models:
         assert {"id", "aliases", "hf_repo", "params_b", "architecture", "modes"} <= set(model)
         assert model["hf_repo"].startswith("deepseek-ai/")
     by_id = {m["id"]: m for m in models}
     assert by_id["deepseek-r1"]["modes"] == ["serverless", "marketplace", "self-hosted"]
-    assert by_id["deepseek-v3"]["modes"] == ["serverless", "self-hosted"]
+    assert by_id["deepseek-v3.2"]["modes"] == ["serverless"] and by_id["deepseek-v3.2"]["aliases"][0] == "v3"
+    assert by_id["deepseek-v3.1"]["modes"] == ["serverless", "self-hosted"]
+    assert by_id["deepseek-v3"]["modes"] == ["self-hosted"]
     assert by_id["deepseek-r1-distill-llama-8b"]["modes"] == ["marketplace", "custom-import", "self-hosted"]
 
 

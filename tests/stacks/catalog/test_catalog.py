@@ -19,38 +19,40 @@ def referenced_sources() -> set[str]:
     keys = {CATALOG.regions["source"], CATALOG.vllm.source, CATALOG.vllm.reasoning_source}
     k = CATALOG.kubernetes
     keys |= {k.versions_source, k.ami_source, k.device_plugin_source, k.keda_source, k.lws_source}
-    keys |= {CATALOG.custom_import_price.source, CATALOG.custom_import_price.window_source}
-    keys |= {gpu.source for gpu in CATALOG.gpus.values()} | {gpu.fp8_source for gpu in CATALOG.gpus.values()}
+    keys |= {k.default_version_source} - {None}
+    price = CATALOG.custom_import_price
+    keys |= {rate.source for rate in price.rates.values()} | {price.version_source, price.window_source}
+    for gpu in CATALOG.gpus.values():
+        keys |= {k for k in (gpu.source, gpu.fp8_source, gpu.usable_source) if k}
     for instance in CATALOG.instances.values():
         keys |= {k for k in (instance.source, instance.price_source, instance.nvme_source) if k}
     keys |= {price.source for price in CATALOG.sagemaker_prices.values()}
     for model in MODELS:
         keys |= {model.source, *model.facts_sources}
         for offer in model.modes.values():
-            keys |= {offer.source, *offer.facts_sources} | {
-                k for k in (offer.id_source, offer.profile_source, offer.cmus_source) if k
-            }
+            optional = (offer.id_source, offer.profile_source, offer.cmus_source)
+            optional += (offer.converse_source, offer.gpus_source)
+            keys |= {offer.source, *offer.facts_sources} | {k for k in optional if k}
             if offer.price:
                 keys.add(offer.price.source)
     return keys
 
 
-def test_the_eight_models_of_the_spec_are_there_with_their_aliases():
+def test_the_models_of_the_spec_are_there_with_their_aliases():
+    distills = ("qwen-1.5b", "qwen-7b", "llama-8b", "qwen-14b", "qwen-32b", "llama-70b")
     assert set(CATALOG.models) == {
         "deepseek-r1",
+        "deepseek-r1-0528",
+        "deepseek-v3.2",
+        "deepseek-v3.1",
         "deepseek-v3",
-        "deepseek-r1-distill-qwen-1.5b",
-        "deepseek-r1-distill-qwen-7b",
-        "deepseek-r1-distill-llama-8b",
-        "deepseek-r1-distill-qwen-14b",
-        "deepseek-r1-distill-qwen-32b",
-        "deepseek-r1-distill-llama-70b",
+        *(f"deepseek-r1-distill-{size}" for size in distills),
     }
-    for model in MODELS:
-        expected_alias = (
-            model.id.removeprefix("deepseek-r1-") if "distill" in model.id else model.id.removeprefix("deepseek-")
-        )
-        assert expected_alias in model.aliases
+    # SPEC.md's aliases; `v3` is the newest V3 generation, not the Dec 2024 model.
+    spec_aliases = {"r1": "deepseek-r1", "r1-0528": "deepseek-r1-0528", "v3": "deepseek-v3.2"}
+    spec_aliases |= {f"distill-{size}": f"deepseek-r1-distill-{size}" for size in distills}
+    for alias, model_id in spec_aliases.items():
+        assert catalog.resolve_model_id(alias) == model_id, alias
 
 
 def test_names_are_unique_across_ids_and_aliases():
@@ -121,14 +123,18 @@ def test_offered_instances_exist_and_defaults_are_offered():
             for name in market.instances:
                 assert name.startswith("ml.") and catalog.instance(name) is not None, (model.id, name)
         hosted = model.offer("self-hosted")
-        assert hosted.available and catalog.instance(hosted.default_instance) is not None, model.id
-        assert not hosted.default_instance.startswith("ml.")
+        if hosted.available or hosted.default_instance:
+            assert catalog.instance(hosted.default_instance) is not None, model.id
+            assert not hosted.default_instance.startswith("ml.")
+        for gpu in hosted.gpus or ():
+            assert gpu in CATALOG.gpus, (model.id, gpu)
 
 
 def test_default_hardware_fits_the_model():
     for model in MODELS:
         hosted = model.offer("self-hosted")
-        assert capacity.fit_on(model, hosted.default_instance, hosted.nodes).fits, model.id
+        if hosted.default_instance:
+            assert capacity.fit_on(model, hosted.default_instance, hosted.nodes).fits, model.id
         market = model.offer("marketplace")
         if market.available:
             assert capacity.fit_on(model, market.default_instance).fits, model.id
@@ -171,6 +177,8 @@ def test_prices_carry_sources_and_are_positive():
         if instance.ec2_usd_hour is not None:
             assert instance.ec2_usd_hour > 0 and instance.price_source and instance.price_region, name
     assert CATALOG.custom_import_price.billing_window_minutes == 5
+    for name, price in CATALOG.sagemaker_prices.items():
+        assert price.usd_hour > 0 and price.source in CATALOG.sources, name
 
 
 def test_the_vllm_image_is_pinned():

@@ -19,6 +19,23 @@ def test_kv_cache_bytes_per_token():
     assert capacity.kv_bytes_per_token(catalog.model("distill-llama-8b")) == 32 * 8 * 128 * 2 * 2
     # R1 caches one MLA latent per layer: 61 x (512 + 64) x 2 bytes.
     assert capacity.kv_bytes_per_token(catalog.model("r1")) == 61 * 576 * 2
+    # V3.2 adds its sparse-attention indexer's key: 128 FP8 bytes and one 4-byte scale per layer.
+    assert capacity.kv_bytes_per_token(catalog.model("deepseek-v3.2")) == 61 * (576 * 2 + 128 + 4)
+
+
+def test_the_v32_indexer_cache_costs_context_on_the_same_hardware():
+    v31, v32 = catalog.model("deepseek-v3.1"), catalog.model("deepseek-v3.2")
+    assert capacity.weights_gib(v31) == capacity.weights_gib(v32)
+    same = capacity.fit_on(v31, "p5en.48xlarge"), capacity.fit_on(v32, "p5en.48xlarge")
+    assert same[0].kv_cache_gib == same[1].kv_cache_gib
+    assert same[1].max_tokens == pytest.approx(same[0].max_tokens * 1152 / 1284, rel=1e-3)
+
+
+def test_a10g_plans_with_the_memory_the_driver_gives_not_the_nominal_24_gib():
+    a10g = catalog.gpu("A10G")
+    assert a10g.memory_gib == 24 and a10g.usable_gib == pytest.approx(22.35, abs=0.01)
+    fit = capacity.fit_on(catalog.model("distill-llama-8b"), "g5.xlarge", utilization=0.90)
+    assert fit.kv_cache_gib == pytest.approx(a10g.usable_gib * 0.90 - fit.weights_gib - capacity.RUNTIME_OVERHEAD_GIB)
 
 
 def test_a_70b_distill_does_not_fit_one_24_gib_gpu_but_fits_eight():

@@ -88,3 +88,26 @@ def test_startup_budget_and_disk_grow_with_the_weights():
     large = plan("r1", "serving:\n  gpu: {type: H200, count: 8}\n")
     assert small.startup_seconds < large.startup_seconds
     assert large.node_disk_gib >= large.weights_gib
+
+
+def test_v31_self_hosts_like_r1_but_without_the_r1_reasoning_parser():
+    result = plan("deepseek-v3.1", "serving:\n  gpu: {type: H200, count: 8}\n")
+    assert (result.hf_repo, result.tensor_parallel, result.gpus_per_replica) == ("deepseek-ai/DeepSeek-V3.1", 8, 8)
+    assert result.reasoning_parser is None  # hybrid thinking: deepseek_r1's parser would misread it
+    assert result.kv_bytes_per_token == 61 * 576 * 2
+
+
+def test_the_dec_2024_v3_keeps_its_own_id_for_self_hosting():
+    assert plan("deepseek-v3", "serving:\n  gpu: {type: H200, count: 8}\n").hf_repo == "deepseek-ai/DeepSeek-V3"
+
+
+def test_v3_now_means_v32_which_vllm_pods_cannot_serve_yet():
+    message = error("v3", "serving:\n  gpu: {type: H200, count: 8}\n")
+    assert "deepseek-v3.2 is not available with mode self-hosted" in message
+    assert "--tokenizer-mode deepseek_v32" in message and "Modes that serve deepseek-v3.2: serverless" in message
+
+
+def test_v3_in_serverless_mode_still_deploys_v32():
+    deployment = load_text("name: bot\nmode: serverless\nregion: us-east-1\nmodel: v3\n")
+    assert deployment.model.id == "deepseek-v3.2" and deployment.offer.model_id == "deepseek.v3.2"
+    assert deployment.model.served_id("serverless") == "deepseek.v3.2"
