@@ -1,6 +1,7 @@
 """MarketplaceEndpoint: a Bedrock Marketplace model on a SageMaker endpoint (the dynamic resource in
 `providers/marketplace_endpoint.py`), its least-privilege execution role and optional autoscaling.
-`invoke_statements_for` is the SageMaker access its callers need besides Bedrock's.
+`marketplace_invoke_arn` is what bedrock-runtime authorises the call against, and
+`invoke_statements_for` the SageMaker access its callers need besides Bedrock's.
 
 Marketplace endpoints take guardrails only through the ApplyGuardrail API, so this component makes
 none: the program creates one beside it and the caller applies it (`deploy invoke` does).
@@ -126,8 +127,29 @@ def _container_statements(region: str, account: pulumi.Input[str]) -> list[dict[
     ]
 
 
+def marketplace_invoke_arn(region: str, account: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The one resource bedrock-runtime authorises InvokeModel against for any Marketplace endpoint.
+
+    Bedrock has no per-endpoint ARN for this: it checks bedrock:InvokeModel on
+    `arn:aws:bedrock:REGION:ACCOUNT:marketplace/model-endpoint/all-access`
+    (https://docs.aws.amazon.com/bedrock/latest/userguide/setup-amazon-bedrock-marketplace.html). Streaming needs
+    bedrock:InvokeModelWithResponseStream on the same modelId resource
+    (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html); AWS
+    lists both actions with this resource in one statement
+    (https://docs.aws.amazon.com/bedrock/latest/userguide/automatic-service-roles.html). What narrows the grant
+    to one endpoint is `invoke_statements_for`: Bedrock then calls SageMaker with the caller's identity.
+    """
+    return pulumi.Output.concat(f"arn:{PARTITION}:bedrock:{region}:", account, ":marketplace/model-endpoint/all-access")
+
+
 def invoke_statements_for(endpoint_arn: pulumi.Input[str]) -> list[dict[str, Any]]:
-    """Bedrock calls SageMaker with the caller's identity; allow that only when it comes through Bedrock."""
+    """Bedrock calls SageMaker with the caller's identity; allow that only when it comes through Bedrock.
+
+    Actions and condition as in AmazonBedrockMarketplaceAccess v3 (statement MarketplaceModelEndpointInvokingOperations,
+    https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonBedrockMarketplaceAccess.html), on this
+    endpoint's ARN instead of `endpoint/*`; "Amazon Bedrock uses your identity to call SageMaker AI on your behalf"
+    (https://docs.aws.amazon.com/bedrock/latest/userguide/marketplace-tag-based-access-control.html).
+    """
     return [
         {
             "Sid": "InvokeEndpointThroughBedrock",
@@ -140,9 +162,11 @@ def invoke_statements_for(endpoint_arn: pulumi.Input[str]) -> list[dict[str, Any
 
 
 class MarketplaceEndpoint(pulumi.ComponentResource):
-    """`endpoint_arn` is the modelId callers pass to bedrock-runtime."""
+    """`endpoint_arn` is the modelId callers pass to bedrock-runtime; `invoke_resource_arns` what their
+    bedrock:InvokeModel grant names (see `marketplace_invoke_arn`)."""
 
     endpoint_arn: pulumi.Output[str]
+    invoke_resource_arns: pulumi.Output[list[str]]
     endpoint_name: pulumi.Output[str]
     variant_name: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
@@ -150,7 +174,8 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
     def __init__(self, name: str, args: MarketplaceEndpointArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("deepseek-deploy:marketplace:MarketplaceEndpoint", name, None, opts)
         tags = dict(args.tags)
-        role = self._execution_role(name, args, tags)
+        account = account_id(self)
+        role = self._execution_role(name, args, account, tags)
         endpoint = MarketplaceEndpointResource(
             f"{name}-endpoint",
             region=args.region,
@@ -170,6 +195,7 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
         if args.autoscaling:
             self._autoscaling(name, endpoint, args.autoscaling, tags)
         self.endpoint_arn = endpoint.endpoint_arn
+        self.invoke_resource_arns = marketplace_invoke_arn(args.region, account).apply(lambda arn: [arn])
         self.endpoint_name = endpoint.sagemaker_endpoint_name
         self.variant_name = endpoint.variant_name
         self.execution_role_arn = role.arn
@@ -181,9 +207,10 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
             }
         )
 
-    def _execution_role(self, name: str, args: MarketplaceEndpointArgs, tags: dict[str, str]) -> aws.iam.Role:
+    def _execution_role(
+        self, name: str, args: MarketplaceEndpointArgs, account: pulumi.Output[str], tags: dict[str, str]
+    ) -> aws.iam.Role:
         """The role the endpoint's containers run as (SageMaker assumes it for this account only)."""
-        account = account_id(self)
         return aws.iam.Role(
             f"{name}-execution",
             description="SageMaker execution role of a deepseek-deploy Marketplace endpoint",

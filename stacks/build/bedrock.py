@@ -74,9 +74,10 @@ def _marketplace(deployment: Deployment, key: Any, tags: dict[str, str]) -> Mode
             tags=tags,
         ),
     )
+    # bedrock:InvokeModel names the account's Marketplace resource; the SageMaker statement names this endpoint.
     return ModelParts(
         component.endpoint_arn,
-        component.endpoint_arn.apply(lambda arn: [arn]),
+        component.invoke_resource_arns,
         c.sagemaker_metrics(component.endpoint_name, component.variant_name),
         invoke_statements_for(component.endpoint_arn),
     )
@@ -159,6 +160,32 @@ def _observability(deployment: Deployment, key: Any, metrics: Any, tags: dict[st
         )
 
 
+def _access_notes(deployment: Deployment, notes: list[str]) -> None:
+    """Who gets the invoke policy, and how: which principals are of another account is known only at deploy time."""
+    spec = deployment.spec
+    principals = spec.access.invoke_principals
+    if not principals:
+        notes.append(
+            "access.invoke_principals is empty: the invoke policy is created but attached to nobody; "
+            "attach its ARN (output invoke_policy_arn) where needed"
+        )
+    else:
+        accounts = ", ".join(sorted({arn.split(":")[4] for arn in principals}))
+        notes.append(
+            f"access.invoke_principals (accounts {accounts}): those of the deploying account get the invoke policy "
+            f"attached; those of any other account instead may assume the role {spec.name}-invoker (output "
+            "invoker_role_arn), and their own account must allow them sts:AssumeRole on it. `deploy plan` cannot "
+            "know the deploying account and shows every principal with the policy attached; `deploy preview` shows "
+            "the real split"
+        )
+    if spec.mode == "marketplace":
+        notes.append(
+            "bedrock:InvokeModel on a Marketplace endpoint is authorised against one resource per account and "
+            "region (marketplace/model-endpoint/all-access); the policy's SageMaker statement limits callers to "
+            "this endpoint"
+        )
+
+
 def build_bedrock(deployment: Deployment, tags: dict[str, str], notes: list[str]) -> dict[str, Any]:
     """Every resource of a Bedrock-mode deployment; returns the stack outputs."""
     from deepseek_deploy import components as c
@@ -192,14 +219,11 @@ def build_bedrock(deployment: Deployment, tags: dict[str, str], notes: list[str]
             guardrail_version=guardrail.version if guardrail else None,
             enforce_guardrail=enforced,
             extra_statements=parts.extra_statements,
+            invoker_role_name=f"{name}-invoker",
             tags=tags,
         ),
     )
-    if not spec.access.invoke_principals:
-        notes.append(
-            "access.invoke_principals is empty: the invoke policy is created but attached to nobody; "
-            "attach its ARN (output invoke_policy_arn) where needed"
-        )
+    _access_notes(deployment, notes)
     _observability(deployment, key, parts.metrics, tags, notes)
     shared.budget(deployment, tags, notes)
     return {
@@ -208,6 +232,7 @@ def build_bedrock(deployment: Deployment, tags: dict[str, str], notes: list[str]
         "region": region,
         "invoke_model_id": parts.invoke_model_id,
         "invoke_policy_arn": access.policy_arn,
+        "invoker_role_arn": access.invoker_role_arn,
         "guardrail_id": guardrail.guardrail_id if guardrail else None,
         "guardrail_version": guardrail.version if guardrail else None,
         "guardrail_enforced": enforced,

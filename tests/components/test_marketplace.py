@@ -70,3 +70,59 @@ def test_a_volume_key_is_passed_when_given(run):
     )
     statements = json.loads(one(recording, "aws:iam/role:Role")["inputs"]["inlinePolicies"][0]["policy"])["Statement"]
     assert any(s["Sid"] == "UseVolumeKey" for s in statements)
+
+
+def test_callers_are_granted_what_bedrock_runtime_authorises_for_a_marketplace_endpoint(run):
+    """bedrock:InvokeModel on the account's Marketplace resource, SageMaker only on this endpoint through Bedrock.
+
+    The old policy named the SageMaker endpoint ARN in the bedrock:InvokeModel statement, which Bedrock never
+    checks for a Marketplace endpoint: callers were denied.
+    """
+    from deepseek_deploy.components import InvokeAccess, InvokeAccessArgs
+    from deepseek_deploy.components.marketplace import invoke_statements_for
+
+    from .conftest import policy
+
+    def program():
+        endpoint = MarketplaceEndpoint("bot-model", ARGS)
+        InvokeAccess(
+            "bot-access",
+            InvokeAccessArgs(
+                resource_arns=endpoint.invoke_resource_arns,
+                extra_statements=invoke_statements_for(endpoint.endpoint_arn),
+            ),
+        )
+        return {"invoke": endpoint.invoke_resource_arns, "model_id": endpoint.endpoint_arn}
+
+    recording = run(program)
+    assert policy(one(recording, "aws:iam/policy:Policy")) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "InvokeThisDeployment",
+                "Effect": "Allow",
+                "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                "Resource": ["arn:aws:bedrock:us-west-2:${account_id}:marketplace/model-endpoint/all-access"],
+            },
+            {
+                "Sid": "InvokeEndpointThroughBedrock",
+                "Effect": "Allow",
+                "Action": ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
+                "Resource": ["${bot-model-endpoint.endpoint_arn}"],
+                "Condition": {"StringEquals": {"aws:CalledViaLast": "bedrock.amazonaws.com"}},
+            },
+        ],
+    }
+    # Callers still name the endpoint itself as the modelId.
+    assert recording.value == {
+        "invoke": ["arn:aws:bedrock:us-west-2:${account_id}:marketplace/model-endpoint/all-access"],
+        "model_id": "${bot-model-endpoint.endpoint_arn}",
+    }
+
+
+def test_the_marketplace_resource_is_in_the_endpoint_region_and_account():
+    from deepseek_deploy.components.marketplace import marketplace_invoke_arn
+    from deepseek_deploy.stacks.run.recorder import record
+
+    recording = record(lambda: {"arn": marketplace_invoke_arn("eu-central-1", "111122223333")})
+    assert recording.value == {"arn": "arn:aws:bedrock:eu-central-1:111122223333:marketplace/model-endpoint/all-access"}

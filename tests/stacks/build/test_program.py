@@ -167,3 +167,68 @@ def test_replicas_come_from_the_resolved_range(serving, initial, scaled):
     else:
         spec = scaler[0]["inputs"]["spec"]
         assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == scaled
+
+
+# ---------------------------------------------------------------- issue 10 items 5 and 6: invoke access
+
+
+def test_marketplace_callers_get_exactly_what_bedrock_runtime_authorises():
+    _, plan = plan_of(next(p for p in EXAMPLES if "marketplace" in p.name))
+    policy = json.loads(next(r for r in plan.resources if r["type"] == "aws:iam/policy:Policy")["inputs"]["policy"])
+    assert policy["Statement"] == [
+        {
+            "Sid": "InvokeThisDeployment",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": ["arn:aws:bedrock:us-west-2:${account_id}:marketplace/model-endpoint/all-access"],
+        },
+        {
+            "Sid": "InvokeEndpointThroughBedrock",
+            "Effect": "Allow",
+            "Action": ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
+            "Resource": ["${research-70b-model-endpoint.endpoint_arn}"],
+            "Condition": {"StringEquals": {"aws:CalledViaLast": "bedrock.amazonaws.com"}},
+        },
+        {
+            "Sid": "ApplyThisGuardrail",
+            "Effect": "Allow",
+            "Action": ["bedrock:ApplyGuardrail"],
+            "Resource": ["${research-70b-guardrail-guardrail.guardrailArn}"],
+        },
+    ]
+    assert plan.outputs["invoke_model_id"] == "${research-70b-model-endpoint.endpoint_arn}"
+    assert any("marketplace/model-endpoint/all-access" in note for note in plan.notes)
+
+
+def test_principals_of_another_account_assume_the_invoker_role(monkeypatch):
+    from deepseek_deploy.stacks.run import recorder
+
+    monkeypatch.setattr(recorder, "ACCOUNT", "111122223333")  # what GetCallerIdentity returns at deploy time
+    spec = MINIMAL["serverless"] + (
+        "access:\n  invoke_principals:\n"
+        "    - arn:aws:iam::111122223333:role/app\n"
+        "    - arn:aws:iam::444455556666:role/partner\n"
+    )
+    plan = run_program(resolve_text(spec))
+    invoker = next(r for r in plan.resources if r["type"] == "aws:iam/role:Role" and r["parent"] == "bot-access")
+    assert invoker["inputs"]["name"] == "bot-invoker"
+    assert json.loads(invoker["inputs"]["assumeRolePolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AssumeToInvokeThisDeployment",
+                "Effect": "Allow",
+                "Principal": {"AWS": ["arn:aws:iam::444455556666:role/partner"]},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    attached = {
+        r["inputs"]["role"]
+        for r in plan.resources
+        if r["type"] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+        and r["inputs"]["policyArn"] == "${bot-access-invoke.arn}"
+    }
+    assert attached == {"app", "bot-invoker"}  # never a role named `partner` in the deploying account
+    assert plan.outputs["invoker_role_arn"] == "${bot-access-invoker.arn}"
+    assert any("bot-invoker" in note and "444455556666" in note for note in plan.notes)
