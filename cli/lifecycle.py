@@ -89,7 +89,7 @@ def _warn_if_the_model_changes(deployment: Any, engine: Any) -> None:
     from deepseek_deploy.stacks.sizing.deployment import model_change
 
     try:
-        recorded = engine.outputs().outputs.get("model")
+        recorded = engine.outputs().outputs
     except DeployError:  # a new stack records nothing
         return
     changed = model_change(deployment, recorded)

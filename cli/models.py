@@ -107,7 +107,7 @@ def command(json_output: bool = typer.Option(False, "--json", help="Print the ca
     result_console().print(table)
     console().print(
         "srv serverless · mkt marketplace · imp custom-import · self self-hosted. "
-        "Aliases: r1, v3, distill-qwen-7b, ... (the id without 'deepseek-' or 'deepseek-r1-'). "
+        "Aliases: r1, r1-0528, v3 (= deepseek-v3.2), v3.1, distill-qwen-7b, ... "
         "Hardware, regions, prices, sources and dates: `deploy models --json`.",
         style="dim",
     )

@@ -16,11 +16,11 @@ def plan_document(path: str, stack: str = "dev") -> dict[str, Any]:
     import os
 
     from deepseek_deploy.stacks.run.dry_run import plan_document as document_of
-    from deepseek_deploy.stacks.run.dry_run import recorded_model
+    from deepseek_deploy.stacks.run.dry_run import recorded
     from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
     deployment = resolve_file(path)
-    return document_of(deployment, stack, recorded_model(deployment, stack, dict(os.environ)))
+    return document_of(deployment, stack, recorded(deployment, stack, dict(os.environ)))
 
 
 def _write_manifests(document: dict[str, Any], directory: str, force: bool) -> None:

@@ -32,6 +32,9 @@ def build(deployment: Deployment) -> BuildResult:
     tags = deployment_tags(deployment)
     builder = build_self_hosted if deployment.spec.mode == "self-hosted" else build_bedrock
     outputs = builder(deployment, tags, notes)
+    # What the stack really serves (a Bedrock id, a hub model or a Hugging Face repo): a later spec
+    # whose alias resolves elsewhere is compared with it before anything is replaced.
+    outputs["served_model"] = deployment.model.served_id(deployment.spec.mode)
     for key, value in outputs.items():
         pulumi.export(key, value)
     return BuildResult(outputs=outputs, notes=notes)

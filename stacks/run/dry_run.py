@@ -55,26 +55,26 @@ def _secret_outputs(outputs: dict[str, Any]) -> list[str]:
     ]
 
 
-def recorded_model(deployment: Deployment, stack: str, env: dict[str, str]) -> Any:
-    """The model a stack on a local backend records, if any (see `state`)."""
+def recorded(deployment: Deployment, stack: str, env: dict[str, str]) -> dict[str, Any]:
+    """The outputs a stack on a local backend records, if any (see `state`)."""
     from ..errors import DeployError
     from . import engine, state
 
     try:
         backend = engine.backend_url(None, env)
     except DeployError:
-        return None
-    return state.recorded_outputs(backend, f"deepseek-{deployment.spec.name}", stack).get("model")
+        return {}
+    return state.recorded_outputs(backend, f"deepseek-{deployment.spec.name}", stack)
 
 
-def plan_document(deployment: Deployment, stack: str = "dev", recorded: Any = None) -> dict[str, Any]:
+def plan_document(deployment: Deployment, stack: str = "dev", outputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """The `plan --json` document (CLI.md): resources, planner, cost, outputs, notes, warnings.
-    `recorded` is the model the stack already serves, when known."""
+    `outputs` are what the stack already records, when known."""
     from ..sizing import cost
     from ..sizing.deployment import model_change
 
     run = run_program(deployment, stack)
-    changed = model_change(deployment, recorded)
+    changed = model_change(deployment, outputs or {})
     return {
         "stack": run.stack,
         "mode": run.mode,

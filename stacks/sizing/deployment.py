@@ -164,15 +164,22 @@ def resolve(loaded: LoadedSpec) -> Deployment:
     )
 
 
-def model_change(deployment: Deployment, recorded_model: Any) -> str | None:
-    """A warning when the stack already serves other weights than this spec now resolves to
-    (an alias such as `v3` moved to a newer model): `up` would replace them."""
-    if not isinstance(recorded_model, str) or recorded_model in ("", deployment.model.id):
+def model_change(deployment: Deployment, recorded: dict[str, Any]) -> str | None:
+    """A warning when the stack records another model than this spec now resolves to (an alias
+    such as `v3` moved to a newer model), and whether the served weights change with it."""
+    model = recorded.get("model")
+    if not isinstance(model, str) or model in ("", deployment.model.id):
         return None
+    served = deployment.model.served_id(deployment.spec.mode)
+    if recorded.get("served_model") == served:
+        return (
+            f"the stack records model {model}; this spec resolves to {deployment.model.id}, "
+            f"which serves the same {served}"
+        )
     return (
-        f"the stack serves {recorded_model}, but this spec now resolves to {deployment.model.id}: "
-        f"`deploy up` would replace the weights. To keep serving them, write `model: {recorded_model}` "
-        "(README: 'Migrating: one catalog id per model')"
+        f"the stack serves {model}, but this spec now resolves to {deployment.model.id} ({served}): "
+        f"`deploy up` would replace the weights. To keep serving them, write `model: {model}` "
+        "(README: 'Migrating from 0.1.0')"
     )
 
 
