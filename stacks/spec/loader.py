@@ -185,18 +185,29 @@ def _diagnostics_from(error: ValidationError, cls: type[BaseModel], file: str, s
 # ---------------------------------------------------------------- the loader
 
 
+def _read_bounded(path: str) -> bytes:
+    """At most MAX_SPEC_BYTES + 1 bytes of a regular file. Opened without blocking, so a FIFO
+    with no writer cannot hang the command, then refused like a device: only files are specs."""
+    import stat
+
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise _fail(path, "is not a regular file (a pipe or a device); give the path of a spec file")
+        return handle.read(MAX_SPEC_BYTES + 1)
+
+
 def _read(path: str) -> str:
     if not os.path.exists(path):
         raise _fail(path, "no such file; check the path, or write a starter spec with `deploy init -o FILE`")
     if os.path.isdir(path):
         raise _fail(path, "is a directory; give the path of a spec file (*.yaml)")
     try:
-        if os.path.getsize(path) > MAX_SPEC_BYTES:
-            raise _fail(path, "is larger than 1 MiB; a spec is a short YAML file")
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = _read_bounded(path)
     except OSError as error:
         raise _fail(path, f"cannot be read: {error.strerror}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise _fail(path, "is larger than 1 MiB; a spec is a short YAML file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -234,7 +245,7 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
     if "mode" not in data:
         raise _fail(file, f"missing required key 'mode' ({' | '.join(MODES)})")
     mode = data["mode"]
-    if mode not in SPEC_CLASSES:
+    if not isinstance(mode, str) or mode not in SPEC_CLASSES:
         hint = catalog.did_you_mean(str(mode), list(MODES))
         message = f"mode: '{mode}' is not a mode{hint} Modes: {', '.join(MODES)}"
         raise _fail(file, message, source.locate(("mode",)))

@@ -3,6 +3,11 @@
 Pydantic reports errors by path (``("endpoint", "instance_type")``); this module keeps a map
 from such paths to 1-based line/column so every message can say ``FILE:LINE:COL``.
 PyYAML silently keeps the last of two equal keys; here a duplicate key is an error.
+
+Hostile input is refused fast, before anything expands: a first pass over the parser's events
+(an explicit stack, no recursion) bounds the nesting depth, the number of values, aliases and
+documents; building the data then counts every value it produces, so an alias "bomb" that
+names a small node many times stops at MAX_VALUES instead of filling the memory.
 """
 
 from __future__ import annotations
@@ -13,6 +18,10 @@ from typing import Any
 import yaml
 
 Path = tuple[Any, ...]
+
+MAX_DEPTH = 32  # a spec nests four or five levels
+MAX_VALUES = 20_000  # every key, value and list item, after aliases are expanded
+MAX_ALIASES = 100
 
 try:  # the C loader is several times faster; fall back where libyaml is missing
     _Loader = yaml.CSafeLoader
@@ -59,7 +68,59 @@ def _position(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _to_data(node: yaml.Node, path: Path, source: SourceMap, constructor: yaml.constructor.SafeConstructor) -> Any:
+class _Budget:
+    """Values left to produce; an expansion past it is refused at the node that crosses it."""
+
+    def __init__(self) -> None:
+        self.left = MAX_VALUES
+
+    def spend(self, node: yaml.Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise YamlSyntaxError(
+                f"the spec expands to more than {MAX_VALUES} values (YAML aliases repeating a section?); "
+                "write the spec out plainly",
+                _position(node),
+            )
+
+
+def _check_events(text: str) -> None:
+    """Depth, size, aliases and documents from the event stream, before any node is built."""
+    depth = values = aliases = documents = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise YamlSyntaxError(
+                    "found a second YAML document ('---'); a spec file holds exactly one deployment", _mark(event)
+                )
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlSyntaxError(
+                    f"nesting deeper than {MAX_DEPTH} levels; a spec is a few levels deep", _mark(event)
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise YamlSyntaxError(f"more than {MAX_ALIASES} YAML aliases (*name); write the spec out", _mark(event))
+        if isinstance(event, yaml.NodeEvent):
+            values += 1
+            if values > MAX_VALUES:
+                raise YamlSyntaxError(f"more than {MAX_VALUES} values; a spec is a short file", _mark(event))
+
+
+def _mark(event: yaml.Event) -> Position:
+    mark = event.start_mark
+    return Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+
+
+def _to_data(
+    node: yaml.Node, path: Path, source: SourceMap, constructor: yaml.constructor.SafeConstructor, budget: _Budget
+) -> Any:
+    budget.spend(node)
     source.values[path] = _position(node)
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         source.containers.add(path)
@@ -80,10 +141,10 @@ def _to_data(node: yaml.Node, path: Path, source: SourceMap, constructor: yaml.c
                     _position(key_node),
                 )
             source.keys[(*path, key)] = _position(key_node)
-            result[key] = _to_data(value_node, (*path, key), source, constructor)
+            result[key] = _to_data(value_node, (*path, key), source, constructor, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, (*path, index), source, constructor) for index, item in enumerate(node.value)]
+        return [_to_data(item, (*path, i), source, constructor, budget) for i, item in enumerate(node.value)]
     return constructor.construct_object(node, deep=True)
 
 
@@ -93,13 +154,15 @@ def parse(text: str) -> tuple[Any, SourceMap]:
     An empty document gives ``None``. Several documents in one file are an error:
     a spec describes exactly one deployment.
     """
-    loader = _Loader(text)
     source = SourceMap()
+    loader = None
     try:
+        _check_events(text)
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return None, source
-        return _to_data(node, (), source, loader), source
+        return _to_data(node, (), source, loader, _Budget()), source
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
@@ -111,5 +174,8 @@ def parse(text: str) -> tuple[Any, SourceMap]:
         raise YamlSyntaxError(f"malformed YAML: {problem}", position) from None
     except yaml.YAMLError as error:  # e.g. a reader error on a control character
         raise YamlSyntaxError(f"malformed YAML: {error}", Position(1, 1)) from None
+    except (RecursionError, MemoryError):  # pragma: no cover - the bounds above come first
+        raise YamlSyntaxError("the spec is too large or too deeply nested to read", Position(1, 1)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
