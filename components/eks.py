@@ -4,8 +4,12 @@ The network (subnets derived from `vpc_cidr`) comes from `vpc.py`. The API endpo
 limited to given CIDRs; secrets are encrypted with KMS; control-plane logs are on. A small system
 node group runs the add-ons; GPU nodes run the AL2023 NVIDIA AMI with an encrypted root disk sized
 for the vLLM image and weights, IMDSv2 only, and the `nvidia.com/gpu` taint. Multi-node groups add
-EFA (and its device plugin) and a cluster placement group. The NVIDIA device plugin is installed,
-and KEDA / LeaderWorkerSet when asked; `provider` deploys into the cluster.
+EFA (and its device plugin) and a cluster placement group.
+
+Add-ons (`eks_storage`, `eks_addons`, `lb_controller`, `efs`): the Pod Identity agent, the VPC CNI
+enforcing NetworkPolicies, the EBS CSI driver and an encrypted gp3 StorageClass, the NVIDIA device
+plugin; and when asked the AWS Load Balancer Controller, an EFS-backed shared StorageClass, KEDA and
+LeaderWorkerSet. `provider` deploys into the cluster; `add_ons` lists what workloads must wait for.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ._base import PARTITION, child, policy_json, trust_policy
-from .vpc import cluster_network, subnet_layout
+from .eks_addons import DEVICE_PLUGIN_CHECKOV_SKIPS, GPU_LABEL, check_chart, device_plugin, workload_add_ons
+from .eks_storage import EBS_PROVISIONER, aws_add_ons, gp3_parameters, storage_class
+from .vpc import ClusterNetwork, SubnetLayout, cluster_network, subnet_layout
+
+__all__ = ["DEVICE_PLUGIN_CHECKOV_SKIPS", "GPU_LABEL", "EksGpuCluster", "EksGpuClusterArgs"]
 
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 NODE_POLICIES = (
@@ -29,15 +37,6 @@ NODE_POLICIES = (
     "AmazonEC2ContainerRegistryReadOnly",
     "AmazonSSMManagedInstanceCore",
 )
-GPU_LABEL = "deepseek-deploy/gpu"
-# checkov findings that hold for NVIDIA's plugin by design, suppressed on this object only.
-DEVICE_PLUGIN_CHECKOV_SKIPS = {
-    "checkov.io/skip1": "CKV_K8S_23=needs root to create its socket in the kubelet's root-owned device-plugins "
-    "directory",
-    "checkov.io/skip2": "CKV_K8S_40=same as CKV_K8S_23; no escalation, all capabilities dropped, read-only root",
-    "checkov.io/skip3": "CKV_K8S_8=the plugin serves no health endpoint; the kubelet watches its socket",
-    "checkov.io/skip4": "CKV_K8S_9=the plugin serves no health endpoint; the kubelet watches its socket",
-}
 
 
 @dataclass(frozen=True)
@@ -55,46 +54,14 @@ class EksGpuClusterArgs:
     secrets_kms_key_arn: Optional[pulumi.Input[str]] = None
     multi_node: bool = False  # EFA + a cluster placement group
     keda_chart: Optional[Mapping[str, str]] = None  # {repo, name, version}; installs KEDA when given
-    lws_manifest: Optional[str] = None  # installs LeaderWorkerSet when given
+    lws_manifest: Optional[str] = None  # installs LeaderWorkerSet when given (a pinned release URL)
+    efa_chart: Optional[Mapping[str, str]] = None  # {repo, name, version}; the EFA device plugin, needed by multi_node
+    lb_controller_chart: Optional[Mapping[str, str]] = None  # installs the AWS Load Balancer Controller when given
+    storage_class: str = "gp3"  # the encrypted gp3 EBS StorageClass made for per-pod volumes
+    shared_storage_class: Optional[str] = None  # makes an EFS file system and this ReadWriteMany class when given
     vpc_cidr: str = "10.42.0.0/16"  # IPv4, /16 to /23; the subnets are carved from it (vpc.subnet_layout)
     protect: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
-
-
-def device_plugin_daemonset(image: str, *, mofed: bool) -> dict:
-    """NVIDIA's static device-plugin DaemonSet, limited to GPU nodes."""
-    container = {
-        "name": "nvidia-device-plugin-ctr",
-        "image": image,
-        "env": [{"name": "FAIL_ON_INIT_ERROR", "value": "false"}],
-        # Root is needed to create the plugin's socket in the kubelet's host directory; nothing else.
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-            "readOnlyRootFilesystem": True,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "volumeMounts": [{"name": "device-plugin", "mountPath": "/var/lib/kubelet/device-plugins"}],
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
-    }
-    if not mofed:  # the plugin's MOFED default (v0.19+) conflicts with the EFA device plugin
-        container["args"] = ["--mofed-enabled=false"]
-    return {
-        "selector": {"matchLabels": {"name": "nvidia-device-plugin-ds"}},
-        "updateStrategy": {"type": "RollingUpdate"},
-        "template": {
-            "metadata": {"labels": {"name": "nvidia-device-plugin-ds"}},
-            "spec": {
-                "priorityClassName": "system-node-critical",
-                "automountServiceAccountToken": False,  # the static plugin talks to the kubelet socket, not the API
-                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                "nodeSelector": {GPU_LABEL: "true"},
-                "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
-                "containers": [container],
-                "volumes": [{"name": "device-plugin", "hostPath": {"path": "/var/lib/kubelet/device-plugins"}}],
-            },
-        },
-    }
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca: str, region: str) -> str:
@@ -176,12 +143,17 @@ class EksGpuCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     provider: k8s.Provider
+    network: SubnetLayout  # the subnets' CIDRs: load balancers live in `public` or `private`
+    add_ons: list[pulumi.Resource]  # what in-cluster workloads wait for (CRDs, classes, controllers)
 
     def __init__(self, name: str, args: EksGpuClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        subnet_layout(args.vpc_cidr)  # a bad vpc_cidr fails here, before anything is registered
+        self.network = subnet_layout(args.vpc_cidr)  # a bad vpc_cidr fails here, before anything is registered
+        if args.multi_node:
+            check_chart(args.efa_chart, "EFA device plugin")
         super().__init__("deepseek-deploy:self-hosted:EksGpuCluster", name, None, opts)
         tags = dict(args.tags)
-        private_subnets = cluster_network(self, name, args.vpc_cidr, tags)
+        network = cluster_network(self, name, args.vpc_cidr, tags)
+        private_subnets = network.private_subnets
         cluster = self._cluster(name, args, private_subnets, tags)
         node_role = aws.iam.Role(
             f"{name}-node-role",
@@ -190,7 +162,7 @@ class EksGpuCluster(pulumi.ComponentResource):
             tags=tags,
             opts=child(self),
         )
-        self._system_node_group(name, cluster, node_role, private_subnets, tags)
+        system_nodes = self._system_node_group(name, cluster, node_role, private_subnets, tags)
         gpu_nodes = self._gpu_node_group(name, args, cluster, node_role, private_subnets, tags)
 
         self.cluster_name = cluster.name
@@ -203,7 +175,7 @@ class EksGpuCluster(pulumi.ComponentResource):
         self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child(self, depends_on=[gpu_nodes])
         )
-        self._add_ons(name, args)
+        self.add_ons = self._add_ons(name, args, cluster, system_nodes, network, tags)
         self.register_outputs({"cluster_name": cluster.name})
 
     def _cluster(
@@ -311,52 +283,46 @@ class EksGpuCluster(pulumi.ComponentResource):
             ],
         }
 
-    def _add_ons(self, name: str, args: EksGpuClusterArgs) -> None:
-        """In-cluster software: the NVIDIA device plugin, and KEDA, LeaderWorkerSet and EFA when asked."""
+    def _add_ons(
+        self,
+        name: str,
+        args: EksGpuClusterArgs,
+        cluster: aws.eks.Cluster,
+        system_nodes: aws.eks.NodeGroup,
+        network: ClusterNetwork,
+        tags: dict[str, str],
+    ) -> list[pulumi.Resource]:
+        """AWS add-ons, storage classes, the device plugin and, when asked, the load balancer controller,
+        the shared file system, KEDA, LeaderWorkerSet and EFA; returns what workloads must wait for."""
         in_cluster = child(self, provider=self.provider)
-        self._device_plugin(name, args, in_cluster)
-        if args.keda_chart:
-            k8s.helm.v3.Release(
-                f"{name}-keda",
-                chart=args.keda_chart["name"],
-                version=args.keda_chart["version"],
-                repository_opts={"repo": args.keda_chart["repo"]},
-                namespace="keda",
-                create_namespace=True,
-                opts=in_cluster,
-            )
-        if args.lws_manifest:
-            k8s.yaml.v2.ConfigFile(f"{name}-lws", file=args.lws_manifest, opts=in_cluster)
-        if args.multi_node:
-            # EFA device plugin (AWS's chart; its version is not pinned by the catalog yet).
-            k8s.helm.v3.Release(
-                f"{name}-efa",
-                chart="aws-efa-k8s-device-plugin",
-                repository_opts={"repo": "https://aws.github.io/eks-charts"},
-                namespace="kube-system",
-                values={"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]},
-                opts=in_cluster,
-            )
+        managed = aws_add_ons(self, name, cluster, system_nodes, tags)
+        ready: list[pulumi.Resource] = [*managed]
+        ready.append(
+            storage_class(self, name, args.storage_class, EBS_PROVISIONER, gp3_parameters(), in_cluster, managed)
+        )
+        if args.shared_storage_class:
+            from .efs import shared_storage
 
-    def _device_plugin(self, name: str, args: EksGpuClusterArgs, in_cluster: pulumi.ResourceOptions) -> None:
-        """NVIDIA's device plugin, which makes `nvidia.com/gpu` schedulable, fenced off from the network."""
-        k8s.apps.v1.DaemonSet(
-            f"{name}-nvidia-device-plugin",
-            metadata={
-                "name": "nvidia-device-plugin-daemonset",
-                "namespace": "kube-system",
-                "annotations": DEVICE_PLUGIN_CHECKOV_SKIPS,
-            },
-            spec=device_plugin_daemonset(args.device_plugin_image, mofed=not args.multi_node),
-            opts=in_cluster,
+            ready.append(
+                shared_storage(
+                    self, name, cluster, network, args.vpc_cidr, args.shared_storage_class, in_cluster, managed, tags
+                )
+            )
+        if args.lb_controller_chart:
+            from .lb_controller import install_lb_controller
+
+            chart = check_chart(args.lb_controller_chart, "AWS Load Balancer Controller")
+            ready.append(
+                install_lb_controller(
+                    self, name, cluster, network.vpc, chart, args.region, in_cluster, [managed[0]], tags
+                )
+            )
+        ready.append(device_plugin(name, args.device_plugin_image, not args.multi_node, in_cluster))
+        ready += workload_add_ons(
+            name,
+            keda_chart=args.keda_chart,
+            lws_manifest=args.lws_manifest,
+            efa_chart=args.efa_chart if args.multi_node else None,
+            in_cluster=in_cluster,
         )
-        # The plugin needs no network at all: deny everything to and from its pods.
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-nvidia-device-plugin",
-            metadata={"name": "nvidia-device-plugin-deny-all", "namespace": "kube-system"},
-            spec={
-                "podSelector": {"matchLabels": {"name": "nvidia-device-plugin-ds"}},
-                "policyTypes": ["Ingress", "Egress"],
-            },
-            opts=in_cluster,
-        )
+        return ready

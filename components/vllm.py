@@ -1,9 +1,11 @@
 """vLLM on Kubernetes: VllmService (a replica on one node) and VllmMultiNode (a LeaderWorkerSet
 whose replica spans several nodes, for the 671B models), with the namespace, secrets, weights cache,
-Service, PodDisruptionBudget, NetworkPolicy and KEDA autoscaling around them.
+Services, PodDisruptionBudget, NetworkPolicy and KEDA autoscaling around them.
 
-The pod itself is built by the pure functions in `vllm_pod` (re-exported here); this module only
-turns it into Kubernetes objects.
+The pod is built by the pure functions in `vllm_pod` (re-exported here), the weights cache by
+`vllm_storage` and the exposure (load balancer, NetworkPolicy sources) by `vllm_exposure`; this
+module only turns them into Kubernetes objects. Dependencies given in `opts.depends_on` (the
+cluster's add-ons: CRDs, storage classes, the load balancer controller) come before every object.
 """
 
 from __future__ import annotations
@@ -14,6 +16,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ._base import child
+from .vllm_exposure import (
+    alb_annotations,
+    check_exposure,
+    ingress_spec,
+    network_policy_rules,
+    nlb_annotations,
+    nlb_service_spec,
+)
 from .vllm_pod import (
     APP_LABEL,
     MULTI_NODE_SCRIPT,
@@ -30,6 +40,14 @@ from .vllm_pod import (
     waiting_requests_query,
     worker_command,
 )
+from .vllm_storage import (
+    GROUP_RETENTION,
+    STATEFUL_SET_RETENTION,
+    claim_spec,
+    claim_templates,
+    pod_volume,
+    weights_volume,
+)
 
 __all__ = [
     "APP_LABEL",
@@ -42,43 +60,40 @@ __all__ = [
     "VllmService",
     "container",
     "leader_command",
+    "most_replicas",
+    "network_policy_rules",
     "pod_spec",
     "probes",
     "vllm_args",
     "waiting_requests_query",
     "worker_command",
 ]
+LEADER_INDEX = {"leaderworkerset.sigs.k8s.io/worker-index": "0"}
 
 
-def network_policy_rules(selector: dict[str, str], *, load_balancer: bool, multi_node: bool) -> dict[str, Any]:
-    """Ingress to the API port only; egress to DNS and HTTPS; leader and workers may talk freely."""
-    ingress_from: list[dict[str, Any]] = [{"namespaceSelector": {}}]
-    if load_balancer:
-        ingress_from.append({"ipBlock": {"cidr": "0.0.0.0/0"}})  # the NLB keeps client addresses; it is internal
-    rules_in = [{"from": ingress_from, "ports": [{"protocol": "TCP", "port": PORT}]}]
-    rules_out: list[dict[str, Any]] = [
-        {
-            "to": [{"namespaceSelector": {}}],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-        },
-        {"ports": [{"protocol": "TCP", "port": 443}]},  # model downloads from Hugging Face
-    ]
-    if multi_node:  # leader and workers talk Ray and NCCL on many ports
-        rules_in.append({"from": [{"podSelector": {"matchLabels": selector}}]})
-        rules_out.append({"to": [{"podSelector": {"matchLabels": selector}}]})
-    return {"ingress": rules_in, "egress": rules_out}
+def _depends_on(opts: Optional[pulumi.ResourceOptions]) -> list[Any]:
+    found = opts.depends_on if opts is not None else None
+    if found is None:
+        return []
+    return list(found) if isinstance(found, (list, tuple)) else [found]
 
 
 class _VllmBase(pulumi.ComponentResource):
-    """Namespace, secrets, weights cache, Service, PDB, NetworkPolicy and autoscaling around a workload."""
+    """Namespace, secrets, weights cache, Services, PDB, NetworkPolicy and autoscaling around a workload."""
 
     service_name: pulumi.Output[str]
     namespace: pulumi.Output[str]
     api_key: Optional[pulumi.Output[str]]
     endpoint: pulumi.Output[str]
+    external_endpoint: Optional[pulumi.Output[Optional[str]]]
+    weights_volume: str
 
-    def _common(self, name: str, args: VllmArgs, multi_node: bool) -> tuple[dict[str, str], str, str]:
-        """Everything around the workload; returns its labels, secret name and weights claim name."""
+    def _common(
+        self, name: str, args: VllmArgs, multi_node: bool, opts: Optional[pulumi.ResourceOptions]
+    ) -> tuple[dict[str, Any], dict[str, str], str, Optional[dict[str, Any]]]:
+        """Everything around the workload; returns its metadata, labels, secret name and `models` volume."""
+        check_exposure(args)
+        self.weights_volume = weights_volume(args, multi_node=multi_node)
         labels = {APP_LABEL: name, "app.kubernetes.io/part-of": "deepseek-deploy", **args.labels}
         selector = {APP_LABEL: name}
         namespace = k8s.core.v1.Namespace(
@@ -87,12 +102,17 @@ class _VllmBase(pulumi.ComponentResource):
                 "name": args.namespace,
                 "labels": {"pod-security.kubernetes.io/enforce": "restricted", **args.labels},
             },
-            opts=child(self),
+            opts=child(self, depends_on=_depends_on(opts)),
         )
+        # Every object names the namespace through its output, so each waits for it (and for `depends_on`).
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
         secret_name = self._secrets(name, args, meta)
-        claim_name = self._weights_cache(name, args, meta, multi_node)
-        service = self._service(name, args, meta, selector, multi_node)
+        claim_name = f"{name}-models"
+        if self.weights_volume == "shared":
+            self._shared_claim(claim_name, args, meta)
+        service_selector = {**selector, **(LEADER_INDEX if multi_node else {})}
+        service = self._service(name, meta, service_selector)
+        self.external_endpoint = self._exposure(name, args, meta, service_selector)
         # maxUnavailable (not minAvailable): a node drain can always evict the pod.
         k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb",
@@ -106,7 +126,7 @@ class _VllmBase(pulumi.ComponentResource):
             spec={
                 "podSelector": {"matchLabels": selector},
                 "policyTypes": ["Ingress", "Egress"],
-                **network_policy_rules(selector, load_balancer=_load_balanced(args), multi_node=multi_node),
+                **network_policy_rules(selector, args, multi_node=multi_node),
             },
             opts=child(self),
         )
@@ -117,7 +137,7 @@ class _VllmBase(pulumi.ComponentResource):
         self.endpoint = pulumi.Output.concat(
             "http://", service.metadata["name"], ".", namespace.metadata["name"], f".svc.cluster.local:{PORT}/v1"
         )
-        return labels, secret_name, claim_name
+        return meta, labels, secret_name, pod_volume(args, self.weights_volume, labels, claim_name)
 
     def _secrets(self, name: str, args: VllmArgs, meta: dict[str, Any]) -> str:
         """A generated API key and the Hugging Face token, in one Secret (made only if either is wanted)."""
@@ -142,46 +162,53 @@ class _VllmBase(pulumi.ComponentResource):
             )
         return secret_name
 
-    def _weights_cache(self, name: str, args: VllmArgs, meta: dict[str, Any], multi_node: bool) -> str:
-        """The volume vLLM downloads weights to; shared (ReadWriteMany) when several pods mount it."""
-        claim_name = f"{name}-models"
-        many = most_replicas(args) > 1 or multi_node
+    def _shared_claim(self, claim_name: str, args: VllmArgs, meta: dict[str, Any]) -> None:
+        """One ReadWriteMany claim that every pod mounts: the weights are downloaded once for all."""
         k8s.core.v1.PersistentVolumeClaim(
-            f"{name}-models",
+            claim_name,
             metadata={**meta, "name": claim_name},
-            spec={
-                "accessModes": ["ReadWriteMany" if many else "ReadWriteOnce"],
-                "storageClassName": args.storage_class,
-                "resources": {"requests": {"storage": f"{args.weights_cache_gi}Gi"}},
-            },
+            spec=claim_spec(args, "ReadWriteMany"),
             opts=child(self),
         )
-        return claim_name
 
-    def _service(
-        self, name: str, args: VllmArgs, meta: dict[str, Any], selector: dict[str, str], multi_node: bool
-    ) -> k8s.core.v1.Service:
-        """ClusterIP, or an internal NLB; a multi-node group is reached through its leader."""
-        load_balanced = _load_balanced(args)
-        annotations = (
-            {
-                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-            }
-            if load_balanced
-            else {}
-        )
-        service_selector = {**selector, **({"leaderworkerset.sigs.k8s.io/worker-index": "0"} if multi_node else {})}
+    def _service(self, name: str, meta: dict[str, Any], selector: dict[str, str]) -> k8s.core.v1.Service:
+        """The in-cluster endpoint; a multi-node group is reached through its leader."""
         return k8s.core.v1.Service(
             f"{name}-service",
-            metadata={**meta, "name": name, "annotations": annotations},
+            metadata={**meta, "name": name},
             spec={
-                "type": "LoadBalancer" if load_balanced else "ClusterIP",
-                "selector": service_selector,
+                "type": "ClusterIP",
+                "selector": selector,
                 "ports": [{"name": "http", "port": PORT, "targetPort": PORT, "protocol": "TCP"}],
             },
             opts=child(self),
         )
+
+    def _exposure(
+        self, name: str, args: VllmArgs, meta: dict[str, Any], selector: dict[str, str]
+    ) -> Optional[pulumi.Output[Optional[str]]]:
+        """An NLB Service or an ALB Ingress (a separate object, so the in-cluster Service never changes
+        hands between load balancer controllers); returns its URL once the controller has made it."""
+        scheme = "https" if args.certificate_arn else "http"
+        if args.expose == "load-balancer":
+            exposed: Any = k8s.core.v1.Service(
+                f"{name}-lb",
+                metadata={**meta, "name": f"{name}-lb", "annotations": nlb_annotations(args)},
+                spec=nlb_service_spec(args, selector),
+                opts=child(self),
+            )
+            port = "" if args.certificate_arn else f":{PORT}"  # HTTPS on 443
+        elif args.expose == "ingress":
+            exposed = k8s.networking.v1.Ingress(
+                f"{name}-ingress",
+                metadata={**meta, "name": name, "annotations": alb_annotations(args)},
+                spec=ingress_spec(name),
+                opts=child(self),
+            )
+            port = ""
+        else:
+            return None
+        return exposed.status.apply(lambda status: _url(status, scheme, port))
 
     def _service_monitor(self, name: str, meta: dict[str, Any], selector: dict[str, str]) -> None:
         """Prometheus Operator scrapes vLLM's /metrics (KEDA's autoscaling reads them back)."""
@@ -227,42 +254,81 @@ class _VllmBase(pulumi.ComponentResource):
         )
 
 
+def _url(status: Any, scheme: str, port: str) -> Optional[str]:
+    """The load balancer's URL from a Service or Ingress status, or None before it exists."""
+    ingress = getattr(getattr(status, "load_balancer", None), "ingress", None) or []
+    host = next((entry.hostname or entry.ip for entry in ingress if entry.hostname or entry.ip), None)
+    return f"{scheme}://{host}{port}/v1" if host else None
+
+
 class VllmService(_VllmBase):
-    """A vLLM Deployment whose replicas each fit on one node (tensor parallel inside the node)."""
+    """vLLM replicas that each fit on one node (tensor parallel inside the node): a Deployment, or a
+    StatefulSet when each pod keeps its own weights cache (`weights_volume="persistent"`)."""
 
     def __init__(self, name: str, args: VllmArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("deepseek-deploy:self-hosted:VllmService", name, None, opts)
-        labels, secret_name, claim_name = self._common(name, args, multi_node=False)
-        meta = {"namespace": args.namespace, "labels": labels}
-        deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment",
-            metadata={**meta, "name": name},
-            spec={
-                "replicas": args.replicas,
-                "selector": {"matchLabels": {APP_LABEL: name}},
-                # Recreate: a rolling update would wait forever for a spare GPU node.
-                "strategy": {"type": "Recreate"},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": pod_spec(args, secret_name, claim_name, [container(args, secret_name)]),
+        meta, labels, secret_name, models = self._common(name, args, multi_node=False, opts=opts)
+        template = {
+            "metadata": {"labels": labels},
+            "spec": pod_spec(args, secret_name, models, [container(args, secret_name)]),
+        }
+        selector = {"matchLabels": {APP_LABEL: name}}
+        if self.weights_volume == "persistent":
+            kind = "StatefulSet"
+            workload: Any = k8s.apps.v1.StatefulSet(
+                f"{name}-statefulset",
+                metadata={**meta, "name": name},
+                spec={
+                    "replicas": args.replicas,
+                    "serviceName": name,
+                    "selector": selector,
+                    # Pods start together; a rolling update deletes each pod before making its successor,
+                    # so it never waits for a spare GPU.
+                    "podManagementPolicy": "Parallel",
+                    "updateStrategy": {"type": "RollingUpdate"},
+                    "template": template,
+                    "volumeClaimTemplates": claim_templates(args, labels),
+                    "persistentVolumeClaimRetentionPolicy": STATEFUL_SET_RETENTION,
                 },
-            },
-            opts=child(self, depends_on=[]),
-        )
-        self._autoscale(name, args, meta, {"apiVersion": "apps/v1", "kind": "Deployment", "name": name})
-        self.register_outputs({"endpoint": self.endpoint, "deployment": deployment.metadata["name"]})
+                opts=child(self),
+            )
+        else:
+            kind = "Deployment"
+            workload = k8s.apps.v1.Deployment(
+                f"{name}-deployment",
+                metadata={**meta, "name": name},
+                # Recreate: a rolling update would wait forever for a spare GPU node.
+                spec={
+                    "replicas": args.replicas,
+                    "selector": selector,
+                    "strategy": {"type": "Recreate"},
+                    "template": template,
+                },
+                opts=child(self),
+            )
+        self._autoscale(name, args, meta, {"apiVersion": "apps/v1", "kind": kind, "name": name})
+        self.register_outputs({"endpoint": self.endpoint, "workload": workload.metadata["name"]})
 
 
 class VllmMultiNode(_VllmBase):
     """A LeaderWorkerSet: each replica is a leader plus workers on `pipeline_parallel` nodes
-    (tensor parallel inside a node, pipeline parallel across nodes). Needs LWS in the cluster."""
+    (tensor parallel inside a node, pipeline parallel across nodes). Needs LWS v0.8+ in the cluster."""
 
     def __init__(self, name: str, args: VllmArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("deepseek-deploy:self-hosted:VllmMultiNode", name, None, opts)
-        labels, secret_name, claim_name = self._common(name, args, multi_node=True)
-        meta = {"namespace": args.namespace, "labels": labels}
+        meta, labels, secret_name, models = self._common(name, args, multi_node=True, opts=opts)
         leader = container(args, secret_name, command=leader_command(args))
         worker = container(args, secret_name, command=worker_command(), with_probes=False)
+        template: dict[str, Any] = {
+            "size": args.pipeline_parallel,
+            # One failed pod restarts its whole group: a partial Ray cluster never recovers by itself.
+            "restartPolicy": "RecreateGroupOnPodRestart",
+            "leaderTemplate": {"metadata": {"labels": labels}, "spec": pod_spec(args, secret_name, models, [leader])},
+            "workerTemplate": {"metadata": {"labels": labels}, "spec": pod_spec(args, secret_name, models, [worker])},
+        }
+        if self.weights_volume == "persistent":
+            template["volumeClaimTemplates"] = claim_templates(args, labels)
+            template["persistentVolumeClaimRetentionPolicy"] = GROUP_RETENTION
         k8s.apiextensions.CustomResource(
             f"{name}-group",
             api_version="leaderworkerset.x-k8s.io/v1",
@@ -278,19 +344,12 @@ class VllmMultiNode(_VllmBase):
             spec={
                 "replicas": args.replicas,
                 "startupPolicy": "LeaderCreated",
-                "leaderWorkerTemplate": {
-                    "size": args.pipeline_parallel,
-                    # One failed pod restarts its whole group: a partial Ray cluster never recovers by itself.
-                    "restartPolicy": "RecreateGroupOnPodRestart",
-                    "leaderTemplate": {
-                        "metadata": {"labels": labels},
-                        "spec": pod_spec(args, secret_name, claim_name, [leader]),
-                    },
-                    "workerTemplate": {
-                        "metadata": {"labels": labels},
-                        "spec": pod_spec(args, secret_name, claim_name, [worker]),
-                    },
+                # One group at a time, the old one removed first: an update never needs spare GPU nodes.
+                "rolloutStrategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdateConfiguration": {"maxUnavailable": 1, "maxSurge": 0},
                 },
+                "leaderWorkerTemplate": template,
             },
             opts=child(self),
         )
@@ -298,7 +357,3 @@ class VllmMultiNode(_VllmBase):
             name, args, meta, {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": name}
         )
         self.register_outputs({"endpoint": self.endpoint})
-
-
-def _load_balanced(args: VllmArgs) -> bool:
-    return args.expose == "load-balancer"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -50,8 +50,15 @@ class VllmArgs:
     api_key: bool = True
     hf_token: Optional[pulumi.Input[str]] = None  # a secret Output; never a plain string in state
     weights_cache_gi: int = 200
-    storage_class: str = "gp3"
-    expose: str = "cluster-ip"  # cluster-ip | load-balancer | ingress
+    storage_class: Optional[str] = None  # None: the cluster's default StorageClass
+    # auto | ephemeral (a volume per pod, deleted with it) | persistent (per pod, kept: claim templates)
+    # | shared (one ReadWriteMany claim); auto = persistent for multi-node groups, else ephemeral.
+    weights_volume: str = "auto"
+    expose: str = "cluster-ip"  # cluster-ip | load-balancer (an NLB) | ingress (an ALB), through the LBC
+    public: bool = False  # internet-facing load balancer; needs api_key and source_ranges
+    source_ranges: Sequence[str] = ()  # who may connect through the load balancer; () = the private ranges
+    load_balancer_ranges: Sequence[str] = ()  # the load balancer's subnets (health checks); () = the private ranges
+    certificate_arn: Optional[str] = None  # ACM certificate: TLS on port 443 at the load balancer
     service_monitor: bool = False
     node_selector: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -174,7 +181,10 @@ def container(
     return spec
 
 
-def pod_spec(args: VllmArgs, secret_name: str, claim_name: str, containers: list[dict[str, Any]]) -> dict[str, Any]:
+def pod_spec(
+    args: VllmArgs, secret_name: str, models_volume: Optional[dict[str, Any]], containers: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The pod; `models_volume` is None when a claim template of the workload provides the `models` volume."""
     spec: dict[str, Any] = {
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": 60,
@@ -188,7 +198,7 @@ def pod_spec(args: VllmArgs, secret_name: str, claim_name: str, containers: list
         "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
         "containers": containers,
         "volumes": [
-            {"name": "models", "persistentVolumeClaim": {"claimName": claim_name}},
+            *([models_volume] if models_volume else []),
             # NCCL and vLLM's workers exchange tensors through /dev/shm; the default 64 MiB is far too small.
             {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{args.shm_gi}Gi"}},
             {"name": "cache", "emptyDir": {"sizeLimit": "20Gi"}},

@@ -31,6 +31,13 @@ class SubnetLayout:
     private: tuple[str, ...]  # one per zone
 
 
+@dataclass(frozen=True)
+class ClusterNetwork:
+    vpc: aws.ec2.Vpc
+    private_subnets: list[aws.ec2.Subnet]  # nodes, pods and internal load balancers
+    layout: SubnetLayout
+
+
 def vpc_network(vpc_cidr: str) -> ipaddress.IPv4Network:
     """The VPC's CIDR block, or a ValueError that says what a usable one looks like."""
     try:
@@ -61,8 +68,8 @@ def subnet_layout(vpc_cidr: str) -> SubnetLayout:
     return SubnetLayout(public=tuple(map(str, public)), private=tuple(map(str, private)))
 
 
-def cluster_network(parent: pulumi.Resource, name: str, vpc_cidr: str, tags: Mapping[str, str]) -> list[aws.ec2.Subnet]:
-    """The VPC, its subnets and routes; returns the private subnets (for the cluster and its nodes)."""
+def cluster_network(parent: pulumi.Resource, name: str, vpc_cidr: str, tags: Mapping[str, str]) -> ClusterNetwork:
+    """The VPC, its subnets and routes."""
     layout = subnet_layout(vpc_cidr)
     zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOutputOptions(parent=parent))
     vpc = aws.ec2.Vpc(
@@ -84,11 +91,13 @@ def cluster_network(parent: pulumi.Resource, name: str, vpc_cidr: str, tags: Map
         layout.public,
         route={"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id},
         tags=tags,
-        role_tag="kubernetes.io/role/elb",  # where EKS puts internet-facing load balancers
+        # Where the AWS Load Balancer Controller puts internet-facing load balancers
+        # (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/subnet_discovery/).
+        role_tag="kubernetes.io/role/elb",
         map_public_ip_on_launch=False,  # nothing launched here gets a public address
     )
     nat = _nat_gateway(parent, name, public[0], gateway, tags)
-    return _routed_subnets(
+    private = _routed_subnets(
         parent,
         f"{name}-private",
         vpc,
@@ -96,8 +105,9 @@ def cluster_network(parent: pulumi.Resource, name: str, vpc_cidr: str, tags: Map
         layout.private,
         route={"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id},
         tags=tags,
-        role_tag="kubernetes.io/role/internal-elb",  # where EKS puts internal load balancers
+        role_tag="kubernetes.io/role/internal-elb",  # where it puts internal ones (same page)
     )
+    return ClusterNetwork(vpc=vpc, private_subnets=private, layout=layout)
 
 
 def _routed_subnets(

@@ -1,17 +1,44 @@
 """The self-hosted mode: vLLM on an existing cluster (kubeconfig) or on an EKS cluster created here.
 
-Every number the pods need comes from the resolved deployment's serving plan and replica range.
+Every number the pods need comes from the resolved deployment's serving plan and replica range; how the
+endpoint is exposed and where the weights cache lives come from `serving` and the cluster (`exposure`,
+`weights_cache`), and each choice is said in a note.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from .. import catalog
 from ..sizing.deployment import Deployment
+from ..spec.loader import SpecError
+from ..spec.mode_sections import PRIVATE_RANGES, weights_cache_problem
 from ..spec.models import SelfHostedSpec
 from . import shared
+from .self_hosted_ops import build_self_hosted_ops
+
+DEFAULT_VPC_CIDR = "10.42.0.0/16"  # a created cluster's VPC unless cluster.vpc_cidr says otherwise
+EBS_CLASS, EFS_CLASS = "gp3", "efs"  # the classes a created cluster gets, unless storage_class names them
+# TODO(catalog): move to catalog.yaml `kubernetes.lb_controller_chart` (source key `lb-controller-chart`),
+# then read `facts.lb_controller_chart`. Source: https://github.com/aws/eks-charts/blob/master/stable/
+# aws-load-balancer-controller/Chart.yaml (chart 3.5.0 = controller v3.5.0), as of 2026-12-01.
+LB_CONTROLLER_CHART = {
+    "repo": "https://aws.github.io/eks-charts",
+    "name": "aws-load-balancer-controller",
+    "version": "3.5.0",
+}
+# TODO(catalog): move to catalog.yaml `kubernetes.efa_chart` (source key `efa-chart`), then read
+# `facts.efa_chart`. Source: https://github.com/aws/eks-charts/blob/master/stable/aws-efa-k8s-device-plugin/
+# Chart.yaml (chart v0.5.30, plugin v0.5.20), as of 2026-12-01.
+EFA_CHART = {"repo": "https://aws.github.io/eks-charts", "name": "aws-efa-k8s-device-plugin", "version": "v0.5.30"}
+
+
+def _chart(facts: Any, key: str, fallback: dict[str, str]) -> dict[str, str]:
+    """A pinned chart from the catalog's kubernetes section, or the constant until the catalog has it."""
+    chart = getattr(facts, key, None)
+    return dict(chart.model_dump()) if chart is not None else dict(fallback)
 
 
 def kubeconfig_path(spec: SelfHostedSpec) -> str:
@@ -25,14 +52,38 @@ def _spec(deployment: Deployment) -> SelfHostedSpec:
     return spec
 
 
-def _created_cluster(deployment: Deployment, key: Any, tags: dict[str, str], outputs: dict[str, Any]) -> Any:
-    """An EKS cluster sized by the plan; returns its Kubernetes provider."""
+@dataclass(frozen=True)
+class Cluster:
+    """What the workload needs from its cluster."""
+
+    provider: Any
+    add_ons: list[Any]  # the workload waits for these (CRDs, storage classes, the load balancer controller)
+    node_selector: dict[str, str]
+    vpc_cidr: Optional[str]  # None: an existing cluster whose VPC the spec does not give
+    load_balancer_ranges: tuple[str, ...]  # the subnets load balancers live in (); () = the private ranges
+    storage_class: Optional[str]  # the weights cache's class; None = the cluster's default
+    created_class: bool  # the class is made by this plan
+
+
+def _created_classes(spec: SelfHostedSpec) -> tuple[str, Optional[str]]:
+    """(the encrypted gp3 class, the EFS class or None) a created cluster gets."""
+    cache = spec.serving.weights_cache
+    if cache.volume != "shared":
+        return cache.storage_class or EBS_CLASS, None
+    shared_class = cache.storage_class or EFS_CLASS
+    return (EBS_CLASS if shared_class != EBS_CLASS else f"{EBS_CLASS}-ebs"), shared_class
+
+
+def _created_cluster(deployment: Deployment, key: Any, tags: dict[str, str], outputs: dict[str, Any]) -> Cluster:
+    """An EKS cluster sized by the plan, with the add-ons the spec needs."""
     from deepseek_deploy import components as c
 
     spec, plan = _spec(deployment), deployment.serving
     assert plan is not None and plan.instance_type is not None  # a created cluster has a node type
     facts = catalog.load().kubernetes
     multi_node = plan.nodes_per_replica > 1
+    vpc_cidr = spec.cluster.vpc_cidr or DEFAULT_VPC_CIDR
+    ebs_class, shared_class = _created_classes(spec)
     cluster = c.EksGpuCluster(
         f"{spec.name}-eks",
         c.EksGpuClusterArgs(
@@ -50,16 +101,33 @@ def _created_cluster(deployment: Deployment, key: Any, tags: dict[str, str], out
             multi_node=multi_node,
             keda_chart=facts.keda_chart.model_dump() if spec.serving.autoscaling else None,
             lws_manifest=facts.lws_manifest if multi_node else None,
+            efa_chart=_chart(facts, "efa_chart", EFA_CHART) if multi_node else None,
+            lb_controller_chart=(
+                _chart(facts, "lb_controller_chart", LB_CONTROLLER_CHART)
+                if spec.serving.expose != "cluster-ip"
+                else None
+            ),
+            storage_class=ebs_class,
+            shared_storage_class=shared_class,
+            vpc_cidr=vpc_cidr,
             protect=spec.protect,
             tags=tags,
         ),
     )
     outputs["cluster_name"] = cluster.cluster_name
     outputs["kubeconfig"] = cluster.kubeconfig
-    return cluster.provider
+    return Cluster(
+        provider=cluster.provider,
+        add_ons=cluster.add_ons,
+        node_selector={"deepseek-deploy/gpu": "true"},
+        vpc_cidr=vpc_cidr,
+        load_balancer_ranges=cluster.network.public if spec.serving.public else cluster.network.private,
+        storage_class=shared_class or ebs_class,
+        created_class=True,
+    )
 
 
-def _existing_cluster(deployment: Deployment, notes: list[str]) -> Any:
+def _existing_cluster(deployment: Deployment, notes: list[str]) -> Cluster:
     """A provider for the kubeconfig's cluster; say what it must already run."""
     import pulumi_kubernetes as k8s
 
@@ -67,7 +135,8 @@ def _existing_cluster(deployment: Deployment, notes: list[str]) -> Any:
     assert plan is not None
     wanted = (
         ("KEDA (for autoscaling)", spec.serving.autoscaling),
-        ("LeaderWorkerSet (for multi-node)", plan.nodes_per_replica > 1),
+        ("LeaderWorkerSet v0.8 or later (for multi-node)", plan.nodes_per_replica > 1),
+        (f"the AWS Load Balancer Controller v2.6 or later (for expose: {spec.serving.expose})", _leaves(spec)),
     )
     needs = [what for what, needed in wanted if needed]
     if needs:
@@ -75,7 +144,78 @@ def _existing_cluster(deployment: Deployment, notes: list[str]) -> Any:
             f"the existing cluster must already run {' and '.join(needs)}; "
             "deepseek-deploy installs these only on clusters it creates"
         )
-    return k8s.Provider(f"{spec.name}-k8s", kubeconfig=kubeconfig_path(spec), context=spec.cluster.context)
+    vpc_cidr = spec.cluster.vpc_cidr
+    provider = k8s.Provider(f"{spec.name}-k8s", kubeconfig=kubeconfig_path(spec), context=spec.cluster.context)
+    return Cluster(
+        provider=provider,
+        add_ons=[],
+        node_selector={},
+        vpc_cidr=vpc_cidr,
+        load_balancer_ranges=(vpc_cidr,) if vpc_cidr else (),
+        storage_class=spec.serving.weights_cache.storage_class,
+        created_class=False,
+    )
+
+
+def _leaves(spec: SelfHostedSpec) -> bool:
+    return spec.serving.expose != "cluster-ip"
+
+
+def _source_ranges(spec: SelfHostedSpec, cluster: Cluster) -> tuple[str, ...]:
+    """Who may connect through the load balancer: the spec's ranges, else (internal) the cluster's VPC."""
+    if spec.serving.source_ranges:
+        return tuple(spec.serving.source_ranges)
+    return (cluster.vpc_cidr,) if cluster.vpc_cidr else ()
+
+
+def _exposure_notes(spec: SelfHostedSpec, cluster: Cluster, notes: list[str]) -> None:
+    serving = spec.serving
+    if not _leaves(spec):
+        return
+    scheme = "internet-facing" if serving.public else "internal"
+    sources = ", ".join(_source_ranges(spec, cluster) or PRIVATE_RANGES)
+    if serving.expose == "load-balancer":
+        what = f"a Network Load Balancer ({scheme}) that admits only {sources} and keeps their addresses"
+        policy = "the NetworkPolicy admits the same sources and the load balancer's health checks"
+    else:
+        what = f"an Application Load Balancer ({scheme}) that admits only {sources}"
+        policy = "the NetworkPolicy admits only the load balancer's subnets"
+    notes.append(f"the endpoint leaves the cluster through {what}, made by the AWS Load Balancer Controller; {policy}")
+    if cluster.vpc_cidr is None:
+        notes.append(
+            "cluster.vpc_cidr is not given, so the NetworkPolicy admits the load balancer from every private range "
+            f"({', '.join(PRIVATE_RANGES)}); give the cluster's VPC CIDR to narrow it"
+        )
+    if serving.public and serving.tls is None:
+        notes.append(
+            "this public endpoint speaks plain HTTP: the API key crosses the internet in clear text; set "
+            "serving.tls.certificate_arn to an ACM certificate for HTTPS on port 443"
+        )
+
+
+def _storage_notes(
+    spec: SelfHostedSpec, cluster: Cluster, volume: str, multi_node: bool, size_gi: int, notes: list[str]
+) -> None:
+    """Say where the weights cache lives: which volumes, and which StorageClass (made here, named, or default)."""
+    if cluster.storage_class is None:
+        where = "the existing cluster's default StorageClass (serving.weights_cache.storage_class names none)"
+    elif cluster.created_class:
+        kind = "EFS" if volume == "shared" else "encrypted gp3 EBS"
+        where = f"StorageClass {cluster.storage_class} ({kind}, created with the cluster)"
+    else:
+        where = f"StorageClass {cluster.storage_class}, which the spec names and the cluster must have"
+    how = {
+        "ephemeral": f"a {size_gi} GiB volume per pod, made and deleted with the pod (a replaced pod downloads "
+        "the weights again)",
+        "persistent": f"a {size_gi} GiB volume per pod that outlives the pod (a restarted pod loads from its cache)",
+        "shared": f"one {size_gi} GiB ReadWriteMany volume that every pod mounts, filled once",
+    }[volume]
+    notes.append(f"weights cache: {how}, from {where}")
+    if volume == "persistent" and not multi_node:
+        notes.append(
+            "with volume: persistent each pod stays in the zone of its volume; if that zone has no free GPU node "
+            "the pod waits (volume: ephemeral or shared avoids this)"
+        )
 
 
 def _hf_token(spec: SelfHostedSpec, notes: list[str]) -> Any:
@@ -92,8 +232,8 @@ def _hf_token(spec: SelfHostedSpec, notes: list[str]) -> Any:
     return pulumi.Output.secret(value or "")
 
 
-def vllm_args(deployment: Deployment, node_selector: dict[str, str], hf_token: Any) -> Any:
-    """The workload's arguments, each from the serving plan or the replica range."""
+def vllm_args(deployment: Deployment, cluster: Cluster, hf_token: Any) -> Any:
+    """The workload's arguments, each from the serving plan, the replica range or the cluster."""
     from deepseek_deploy import components as c
 
     spec, plan, replicas = _spec(deployment), deployment.serving, deployment.replicas
@@ -125,12 +265,30 @@ def vllm_args(deployment: Deployment, node_selector: dict[str, str], hf_token: A
         api_key=serving.api_key,
         hf_token=hf_token,
         weights_cache_gi=plan.weights_cache_gi,
-        storage_class=serving.weights_cache.storage_class,
+        storage_class=cluster.storage_class,
+        weights_volume=serving.weights_cache.volume,
         expose=serving.expose,
+        public=serving.public,
+        source_ranges=_source_ranges(spec, cluster),
+        load_balancer_ranges=cluster.load_balancer_ranges,
+        certificate_arn=serving.tls.certificate_arn if serving.tls else None,
         service_monitor=serving.service_monitor,
-        node_selector=node_selector,
+        node_selector=cluster.node_selector,
         labels={"deepseek-deploy/stack": spec.name},
     )
+
+
+def _check_cluster_serving(deployment: Deployment) -> None:
+    """What the cluster cannot provide for `serving`, as an error at the spec's line.
+
+    TODO(lead): run `weights_cache_problem` in sizing/rules.py (or SelfHostedSpec) so `deploy validate`
+    reports it too; it needs both `cluster` and `serving`, which no single spec section sees.
+    """
+    spec = _spec(deployment)
+    problem = weights_cache_problem(spec.cluster, spec.serving)
+    if problem is not None:
+        path, message = problem
+        raise SpecError([deployment.loaded.locate(path, f"serving.weights_cache.volume: {message}")])
 
 
 def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[str]) -> dict[str, Any]:
@@ -141,6 +299,7 @@ def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[
 
     spec, plan = _spec(deployment), deployment.serving
     assert plan is not None
+    _check_cluster_serving(deployment)
     name, created = spec.name, spec.cluster.create == "eks"
     key = None
     if created or spec.effective_guardrail is not None:
@@ -150,11 +309,15 @@ def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[
             c.EncryptionKeyArgs(region=spec.region, description=description, tags=tags, protect=spec.protect),
         )
     outputs: dict[str, Any] = {}
-    provider = _created_cluster(deployment, key, tags, outputs) if created else _existing_cluster(deployment, notes)
-    node_selector = {"deepseek-deploy/gpu": "true"} if created else {}
-    args = vllm_args(deployment, node_selector, _hf_token(spec, notes))
-    workload_class = c.VllmMultiNode if plan.nodes_per_replica > 1 else c.VllmService
-    workload = workload_class(name, args, opts=pulumi.ResourceOptions(providers=[provider]))
+    cluster = _created_cluster(deployment, key, tags, outputs) if created else _existing_cluster(deployment, notes)
+    args = vllm_args(deployment, cluster, _hf_token(spec, notes))
+    multi_node = plan.nodes_per_replica > 1
+    workload_class = c.VllmMultiNode if multi_node else c.VllmService
+    workload = workload_class(
+        name, args, opts=pulumi.ResourceOptions(providers=[cluster.provider], depends_on=cluster.add_ons)
+    )
+    _exposure_notes(spec, cluster, notes)
+    _storage_notes(spec, cluster, workload.weights_volume, multi_node, plan.weights_cache_gi, notes)
     guardrail = shared.guardrail(deployment, key, tags)
     if guardrail is not None:
         notes.append(
@@ -163,11 +326,22 @@ def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[
         )
     shared.budget(deployment, tags, notes)
     outputs.update(
+        build_self_hosted_ops(
+            deployment,
+            tags,
+            notes,
+            workload=workload,
+            provider=cluster.provider,
+            cluster_name=outputs.get("cluster_name"),
+        )
+    )
+    outputs.update(
         {
             "mode": spec.mode,
             "model": spec.model,
             "region": spec.region,
             "endpoint": workload.endpoint,
+            "external_endpoint": workload.external_endpoint,
             "namespace": workload.namespace,
             "service": workload.service_name,
             "api_key": workload.api_key,

@@ -230,6 +230,84 @@ def eks_version(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
         )
 
 
+# ---------------------------------------------------------------- sections every mode accepts, on self-hosted
+# Each key a self-hosted spec accepts takes effect (build/self_hosted_ops.py) or is refused here. Defaults
+# are not refused: a rule fires only on a key the user wrote (pydantic's model_fields_set).
+
+
+def _ships_request_logs(spec: SelfHostedSpec) -> bool:
+    return spec.cluster.create == "eks" and spec.observability.invocation_logs is True
+
+
+def self_hosted_invocation_logs(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
+    if not isinstance(spec, SelfHostedSpec):
+        return
+    observability = spec.observability
+    refused = False
+    if "invocation_logs" in observability.model_fields_set and not _ships_request_logs(spec):
+        refused = observability.invocation_logs is not False
+        if observability.invocation_logs == "shared":
+            yield Problem(
+                ("observability", "invocation_logs"),
+                "`shared` is for Bedrock invocation logging, one setting per account and region; a vLLM endpoint "
+                "is not invoked through Bedrock and ships its own request log. Use true (on a cluster created with "
+                "cluster.create: eks) or false",
+            )
+        elif observability.invocation_logs is True:
+            yield Problem(
+                ("observability", "invocation_logs"),
+                "deepseek-deploy ships vLLM's request log to CloudWatch Logs only on a cluster it creates "
+                f"(cluster.create: eks). On an existing cluster, collect namespace {spec.serving.namespace}'s "
+                "container logs with the cluster's own log pipeline and set invocation_logs: false",
+            )
+    if "log_retention_days" in observability.model_fields_set and not refused and not _ships_request_logs(spec):
+        yield Problem(
+            ("observability", "log_retention_days"),
+            "log_retention_days is how long the request logs are kept, and this spec ships none (they are shipped "
+            "with cluster.create: eks and invocation_logs: true). Remove log_retention_days",
+        )
+
+
+def self_hosted_alarms(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
+    if not isinstance(spec, SelfHostedSpec) or "alarms" not in spec.observability.model_fields_set:
+        return
+    alarms = spec.observability.alarms
+    if not spec.serving.service_monitor:
+        yield Problem(
+            ("observability", "alarms"),
+            "a vLLM endpoint's alarms are Prometheus alert rules (a PrometheusRule) on vLLM's own metrics, so they "
+            "need the Prometheus Operator scraping vLLM. Set serving.service_monitor: true (the cluster must run "
+            "the Prometheus Operator), or remove alarms",
+        )
+    if alarms.email is not None:
+        yield Problem(
+            ("observability", "alarms", "email"),
+            "a vLLM endpoint's alerts go to the cluster's Alertmanager, which decides who is notified; "
+            "deepseek-deploy cannot subscribe an email there. Remove email and route the alerts labelled "
+            f"deepseek_deploy_stack={spec.name} in Alertmanager",
+        )
+
+
+def self_hosted_dashboard(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
+    observability = spec.observability
+    if isinstance(spec, SelfHostedSpec) and "dashboard" in observability.model_fields_set and observability.dashboard:
+        yield Problem(
+            ("observability", "dashboard"),
+            "there is no CloudWatch dashboard for a vLLM endpoint: its metrics are in Prometheus "
+            "(serving.service_monitor), not in CloudWatch. Remove dashboard or set it to false",
+        )
+
+
+def self_hosted_invoke_principals(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
+    if isinstance(spec, SelfHostedSpec) and spec.access.invoke_principals and not spec.serving.api_key:
+        yield Problem(
+            ("access", "invoke_principals"),
+            "invoke_principals are granted read access to the endpoint's API key in AWS Secrets Manager, and with "
+            "serving.api_key: false there is none: anyone who reaches the endpoint may call it. Set "
+            "serving.api_key: true, or remove invoke_principals",
+        )
+
+
 def custom_import_weights(spec: BaseSpec, base_dir: str | None = None) -> Iterable[Problem]:
     if not isinstance(spec, CustomImportSpec) or spec.weights is None:
         return
@@ -262,6 +340,10 @@ RULES: tuple[Callable[[BaseSpec, catalog.Model], Iterable[Problem]], ...] = (
     marketplace_kms,
     scaling_ranges,
     eks_version,
+    self_hosted_invocation_logs,
+    self_hosted_alarms,
+    self_hosted_dashboard,
+    self_hosted_invoke_principals,
 )
 
 

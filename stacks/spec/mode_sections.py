@@ -4,12 +4,21 @@ weights, and the self-hosted cluster and vLLM server.
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .sections import Cidr, KmsKey, Section
+
+# RFC 1918: what "internal" means where the cluster's VPC is not known.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+ACM_CERTIFICATE_ARN = r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$"
+STORAGE_CLASS_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+# AWS allows VPCs from /16 to /28; a created cluster carves 2 public and 2 private subnets, and load
+# balancers need public subnets of /27 or larger (components/vpc.py), so it needs a /23 or larger.
+LARGEST_VPC_PREFIX, SMALLEST_VPC_PREFIX, SMALLEST_CREATED_VPC_PREFIX = 16, 28, 23
 
 # ---------------------------------------------------------------- mode sections
 
@@ -94,6 +103,33 @@ class ClusterSpec(Section):
         default_factory=list,
         description="CIDRs that may reach the created cluster's API endpoint; empty keeps the endpoint private.",
     )
+    vpc_cidr: str | None = Field(
+        None,
+        description="The cluster's VPC (IPv4 CIDR). A created cluster: the VPC to create, /16 to /23 (default "
+        "10.42.0.0/16). An existing cluster: the VPC its load balancers live in; an internal endpoint admits "
+        "clients from it by default, and the NetworkPolicy admits load-balancer health checks from it "
+        "(default: the private ranges 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16).",
+    )
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc_cidr(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        try:
+            network = ipaddress.ip_network(value, strict=True)
+        except ValueError as error:
+            raise ValueError(f"'{value}' is not a CIDR block such as 10.42.0.0/16 ({error})") from None
+        if network.version != 4:
+            raise ValueError(f"'{value}' is IPv6; give the VPC's IPv4 CIDR block, such as 10.42.0.0/16")
+        if not LARGEST_VPC_PREFIX <= network.prefixlen <= SMALLEST_VPC_PREFIX:
+            raise ValueError(f"'{value}' cannot be a VPC: AWS allows /{LARGEST_VPC_PREFIX} to /{SMALLEST_VPC_PREFIX}")
+        if info.data.get("create") and network.prefixlen > SMALLEST_CREATED_VPC_PREFIX:
+            raise ValueError(
+                f"'{value}' is too small for a created cluster's two public and two private subnets; "
+                f"give a /{SMALLEST_CREATED_VPC_PREFIX} or larger, such as 10.42.0.0/16"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_cluster(self) -> ClusterSpec:
@@ -130,8 +166,50 @@ class ServingAutoscaling(Section):
 
 
 class WeightsCache(Section):
-    size_gi: int = Field(200, ge=10, description="Size of the persistent weights cache volume, in GiB.")
-    storage_class: str = Field("gp3", description="StorageClass of the weights cache volume.")
+    size_gi: int = Field(200, ge=10, description="Size of each weights cache volume, in GiB.")
+    storage_class: str | None = Field(
+        None,
+        pattern=STORAGE_CLASS_NAME,
+        max_length=253,
+        description="StorageClass of the weights cache. An existing cluster: default its default class (`deploy "
+        "plan` says which); with volume: shared it must name a ReadWriteMany class (EFS, FSx for Lustre). A created "
+        "EKS cluster: the name of the class the tool creates, an encrypted gp3 EBS class (an EFS class for "
+        "volume: shared); default gp3 (efs).",
+    )
+    volume: Literal["auto", "ephemeral", "persistent", "shared"] = Field(
+        "auto",
+        description="How pods hold the cache. ephemeral: a volume per pod, made and deleted with the pod (a replaced "
+        "pod downloads the weights again, and may start in any zone). persistent: a volume per pod that outlives it "
+        "(StatefulSet or LeaderWorkerSet claim templates), so a restarted pod loads from its cache, but stays in its "
+        "volume's zone. shared: one ReadWriteMany volume that every pod mounts, filled once (EFS on a created "
+        "cluster). auto: persistent for models that span nodes, ephemeral otherwise.",
+    )
+
+
+def _check_source_range(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as error:
+        raise ValueError(f"'{value}' is not a CIDR block such as 203.0.113.0/24 ({error})") from None
+    if network.prefixlen == 0:
+        raise ValueError(
+            f"'{value}' would let the whole internet connect; list the ranges your clients use, e.g. 203.0.113.0/24"
+        )
+    if network.version != 4:
+        raise ValueError(f"'{value}' is IPv6; the load balancer is IPv4, so give IPv4 ranges such as 203.0.113.0/24")
+    return value
+
+
+# Validated per item, so an error points at the item's own line.
+SourceRange = Annotated[str, AfterValidator(_check_source_range)]
+
+
+class TlsSpec(Section):
+    certificate_arn: str = Field(
+        pattern=ACM_CERTIFICATE_ARN,
+        description="An ACM certificate in the deployment's region (arn:aws:acm:REGION:ACCOUNT:certificate/ID); the "
+        "load balancer serves HTTPS on port 443 with it and forwards to vLLM inside the VPC.",
+    )
 
 
 class ServingSpec(Section):
@@ -161,10 +239,29 @@ class ServingSpec(Section):
         True, description="Require an API key; it is generated and kept as a Kubernetes Secret and a Pulumi secret."
     )
     weights_cache: WeightsCache = Field(
-        default_factory=WeightsCache, description="Persistent volume that caches the weights."
+        default_factory=WeightsCache,
+        description="Where vLLM keeps the downloaded weights: a volume per pod, or one volume all pods share.",
     )
     expose: Literal["cluster-ip", "load-balancer", "ingress"] = Field(
-        "cluster-ip", description="How the endpoint is reachable."
+        "cluster-ip",
+        description="How the endpoint is reachable: cluster-ip (inside the cluster only), load-balancer (an AWS "
+        "Network Load Balancer) or ingress (an AWS Application Load Balancer), both through the AWS Load Balancer "
+        "Controller and internal unless public is true.",
+    )
+    public: bool = Field(
+        False,
+        description="load-balancer/ingress: internet-facing only when true; otherwise internal, reachable from the "
+        "VPC. A public endpoint needs api_key: true and source_ranges.",
+    )
+    source_ranges: list[SourceRange] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="IPv4 CIDRs that may connect through the load balancer (loadBalancerSourceRanges); the "
+        "NetworkPolicy admits only these and the load balancer's health checks. Required when public; 0.0.0.0/0 is "
+        "refused. Default for an internal endpoint: cluster.vpc_cidr, else the private ranges.",
+    )
+    tls: TlsSpec | None = Field(
+        None, description="TLS where the endpoint leaves the cluster (load-balancer/ingress): an ACM certificate."
     )
     hf_token_env: Optional[str] = Field(
         None,
@@ -173,6 +270,49 @@ class ServingSpec(Section):
         "itself).",
     )
     service_monitor: bool = Field(False, description="Create a Prometheus Operator ServiceMonitor for vLLM's /metrics.")
+
+    @field_validator("public")
+    @classmethod
+    def _public_endpoint(cls, public: bool, info: ValidationInfo) -> bool:
+        if public and info.data.get("expose") == "cluster-ip":
+            raise ValueError(
+                "public: true needs expose: load-balancer (or ingress); a cluster-ip endpoint never leaves the cluster"
+            )
+        if public and info.data.get("api_key") is False:
+            raise ValueError(
+                "a public endpoint must require an API key: set api_key: true (or public: false for an internal "
+                "load balancer)"
+            )
+        return public
+
+    @field_validator("source_ranges")
+    @classmethod
+    def _source_ranges(cls, ranges: list[str], info: ValidationInfo) -> list[str]:
+        if ranges and info.data.get("expose") == "cluster-ip":
+            raise ValueError(
+                "source_ranges applies to expose: load-balancer or ingress; a cluster-ip endpoint is reachable only "
+                "inside the cluster"
+            )
+        if info.data.get("public") and not ranges:
+            raise ValueError(
+                "a public endpoint needs source_ranges, the IPv4 CIDRs of the clients that may connect, for example "
+                "source_ranges: [203.0.113.0/24] (0.0.0.0/0, the whole internet, is refused)"
+            )
+        networks = ipaddress.collapse_addresses(ipaddress.IPv4Network(r) for r in ranges)
+        if any(network.prefixlen == 0 for network in networks):
+            raise ValueError(
+                "together these ranges cover the whole internet (0.0.0.0/0); list only your clients' ranges"
+            )
+        return ranges
+
+    @field_validator("tls")
+    @classmethod
+    def _tls(cls, tls: TlsSpec | None, info: ValidationInfo) -> TlsSpec | None:
+        if tls is not None and info.data.get("expose") == "cluster-ip":
+            raise ValueError(
+                "tls applies where the endpoint leaves the cluster: set expose: load-balancer or ingress, or remove tls"
+            )
+        return tls
 
     @field_validator("image")
     @classmethod
@@ -184,3 +324,15 @@ class ServingSpec(Section):
                     f"'{image}' is not pinned; give a version tag or digest (e.g. vllm/vllm-openai:v0.11.0)"
                 )
         return image
+
+
+def weights_cache_problem(cluster: ClusterSpec, serving: ServingSpec) -> tuple[tuple[str, ...], str] | None:
+    """A weights cache the cluster cannot provide, as (spec path, message); None when it can."""
+    cache = serving.weights_cache
+    if cache.volume == "shared" and not cluster.create and cache.storage_class is None:
+        return (
+            ("serving", "weights_cache", "volume"),
+            "volume: shared on an existing cluster needs storage_class naming a ReadWriteMany StorageClass (an EFS "
+            "or FSx for Lustre class, e.g. storage_class: efs-sc); EBS-backed default classes cannot share a volume",
+        )
+    return None

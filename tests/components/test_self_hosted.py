@@ -57,6 +57,12 @@ def test_the_gpu_node_group_uses_the_nvidia_ami_taint_and_a_big_encrypted_disk(e
     assert all(s["inputs"].get("mapPublicIpOnLaunch") in (None, False) for s in of_type(eks, "aws:ec2/subnet:Subnet"))
 
 
+def device_plugin(recording):
+    """The NVIDIA device plugin among the DaemonSets (a created cluster also runs the log collector)."""
+    [plugin] = [r for r in of_type(recording, "kubernetes:apps/v1:DaemonSet") if "nvidia-device-plugin" in r["name"]]
+    return plugin
+
+
 def test_node_role_has_exactly_the_eks_worker_policies(eks):
     roles = {r["name"]: r["inputs"] for r in of_type(eks, "aws:iam/role:Role")}
     policies = {arn.rsplit("/", 1)[-1] for arn in roles["bot-eks-node-role"]["managedPolicyArns"]}
@@ -64,7 +70,7 @@ def test_node_role_has_exactly_the_eks_worker_policies(eks):
 
 
 def test_the_device_plugin_runs_on_gpu_nodes(eks):
-    plugin = one(eks, "kubernetes:apps/v1:DaemonSet")["inputs"]
+    plugin = device_plugin(eks)["inputs"]
     spec = plugin["spec"]["template"]["spec"]
     assert plugin["metadata"]["namespace"] == "kube-system"
     assert spec["nodeSelector"] == {"deepseek-deploy/gpu": "true"}
@@ -159,7 +165,7 @@ def test_r1_spans_two_nodes_in_a_leader_worker_set():
     assert template_inputs["networkInterfaces"][0]["interfaceType"] == "efa" and "placement" in template_inputs
     assert one(plan, "aws:ec2/placementGroup:PlacementGroup")["inputs"]["strategy"] == "cluster"
     assert one(plan, "kubernetes:yaml/v2:ConfigFile")["inputs"]["file"].endswith("/manifests.yaml")
-    plugin = one(plan, "kubernetes:apps/v1:DaemonSet")["inputs"]["spec"]["template"]["spec"]["containers"][0]
+    plugin = device_plugin(plan)["inputs"]["spec"]["template"]["spec"]["containers"][0]
     assert plugin["args"] == ["--mofed-enabled=false"]
 
 
