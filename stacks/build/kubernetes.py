@@ -13,32 +13,13 @@ from typing import Any, Optional
 
 from .. import catalog
 from ..sizing.deployment import Deployment
-from ..spec.loader import SpecError
-from ..spec.mode_sections import PRIVATE_RANGES, weights_cache_problem
+from ..spec.mode_sections import PRIVATE_RANGES
 from ..spec.models import SelfHostedSpec
 from . import shared
 from .self_hosted_ops import build_self_hosted_ops
 
 DEFAULT_VPC_CIDR = "10.42.0.0/16"  # a created cluster's VPC unless cluster.vpc_cidr says otherwise
 EBS_CLASS, EFS_CLASS = "gp3", "efs"  # the classes a created cluster gets, unless storage_class names them
-# TODO(catalog): move to catalog.yaml `kubernetes.lb_controller_chart` (source key `lb-controller-chart`),
-# then read `facts.lb_controller_chart`. Source: https://github.com/aws/eks-charts/blob/master/stable/
-# aws-load-balancer-controller/Chart.yaml (chart 3.5.0 = controller v3.5.0), as of 2026-12-01.
-LB_CONTROLLER_CHART = {
-    "repo": "https://aws.github.io/eks-charts",
-    "name": "aws-load-balancer-controller",
-    "version": "3.5.0",
-}
-# TODO(catalog): move to catalog.yaml `kubernetes.efa_chart` (source key `efa-chart`), then read
-# `facts.efa_chart`. Source: https://github.com/aws/eks-charts/blob/master/stable/aws-efa-k8s-device-plugin/
-# Chart.yaml (chart v0.5.30, plugin v0.5.20), as of 2026-12-01.
-EFA_CHART = {"repo": "https://aws.github.io/eks-charts", "name": "aws-efa-k8s-device-plugin", "version": "v0.5.30"}
-
-
-def _chart(facts: Any, key: str, fallback: dict[str, str]) -> dict[str, str]:
-    """A pinned chart from the catalog's kubernetes section, or the constant until the catalog has it."""
-    chart = getattr(facts, key, None)
-    return dict(chart.model_dump()) if chart is not None else dict(fallback)
 
 
 def kubeconfig_path(spec: SelfHostedSpec) -> str:
@@ -101,12 +82,8 @@ def _created_cluster(deployment: Deployment, key: Any, tags: dict[str, str], out
             multi_node=multi_node,
             keda_chart=facts.keda_chart.model_dump() if spec.serving.autoscaling else None,
             lws_manifest=facts.lws_manifest if multi_node else None,
-            efa_chart=_chart(facts, "efa_chart", EFA_CHART) if multi_node else None,
-            lb_controller_chart=(
-                _chart(facts, "lb_controller_chart", LB_CONTROLLER_CHART)
-                if spec.serving.expose != "cluster-ip"
-                else None
-            ),
+            efa_chart=facts.efa_chart.model_dump() if multi_node else None,
+            lb_controller_chart=facts.lb_controller_chart.model_dump() if spec.serving.expose != "cluster-ip" else None,
             storage_class=ebs_class,
             shared_storage_class=shared_class,
             vpc_cidr=vpc_cidr,
@@ -278,19 +255,6 @@ def vllm_args(deployment: Deployment, cluster: Cluster, hf_token: Any) -> Any:
     )
 
 
-def _check_cluster_serving(deployment: Deployment) -> None:
-    """What the cluster cannot provide for `serving`, as an error at the spec's line.
-
-    TODO(lead): run `weights_cache_problem` in sizing/rules.py (or SelfHostedSpec) so `deploy validate`
-    reports it too; it needs both `cluster` and `serving`, which no single spec section sees.
-    """
-    spec = _spec(deployment)
-    problem = weights_cache_problem(spec.cluster, spec.serving)
-    if problem is not None:
-        path, message = problem
-        raise SpecError([deployment.loaded.locate(path, f"serving.weights_cache.volume: {message}")])
-
-
 def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[str]) -> dict[str, Any]:
     """Every resource of a self-hosted deployment; returns the stack outputs."""
     import pulumi
@@ -299,7 +263,6 @@ def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[
 
     spec, plan = _spec(deployment), deployment.serving
     assert plan is not None
-    _check_cluster_serving(deployment)
     name, created = spec.name, spec.cluster.create == "eks"
     key = None
     if created or spec.effective_guardrail is not None:

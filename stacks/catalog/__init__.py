@@ -296,6 +296,10 @@ class KubernetesFacts(Record):
     keda_source: str
     lws_manifest: str
     lws_source: str
+    lb_controller_chart: HelmChart
+    lb_controller_source: str
+    efa_chart: HelmChart
+    efa_source: str
     default_version_source: Optional[str] = None
 
 

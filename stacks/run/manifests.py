@@ -21,16 +21,22 @@ RECORD = ".deepseek-deploy-manifests.hashes"
 # Apply order: namespaces and storage first, workloads last.
 ORDER = (
     "Namespace",
+    "StorageClass",
     "Secret",
+    "ServiceAccount",
+    "ConfigMap",
     "PersistentVolumeClaim",
     "Service",
+    "Ingress",
     "DaemonSet",
     "Deployment",
+    "StatefulSet",
     "LeaderWorkerSet",
     "PodDisruptionBudget",
     "NetworkPolicy",
     "ScaledObject",
     "ServiceMonitor",
+    "PrometheusRule",
 )
 NOT_OBJECTS = ("kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigFile")
 

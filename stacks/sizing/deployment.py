@@ -118,11 +118,11 @@ def _weights_source(spec: CustomImportSpec, model: catalog.Model, base_dir: str 
     return os.path.abspath(os.path.join(base_dir or os.getcwd(), os.path.expanduser(source)))
 
 
-def _serving_plan(loaded: LoadedSpec, model: catalog.Model, replicas: Replicas | None) -> ServingPlan:
+def _serving_plan(loaded: LoadedSpec, model: catalog.Model) -> ServingPlan:
     spec = loaded.spec
-    assert isinstance(spec, SelfHostedSpec) and replicas is not None
+    assert isinstance(spec, SelfHostedSpec)
     try:
-        return plan_serving(spec, model, replicas)
+        return plan_serving(spec, model)
     except PlanError as error:
         raise SpecError([loaded.locate(error.path, error.message)]) from None
 
@@ -137,7 +137,7 @@ def resolve(loaded: LoadedSpec) -> Deployment:
         raise SpecError(diagnostics)
     notes: list[str] = []
     replicas = replica_range(spec)
-    serving = _serving_plan(loaded, model, replicas) if isinstance(spec, SelfHostedSpec) else None
+    serving = _serving_plan(loaded, model) if isinstance(spec, SelfHostedSpec) else None
     instance_type: str | None = serving.instance_type if serving else None
     model_kms = getattr(spec, "kms_key", "auto")
     if isinstance(spec, MarketplaceSpec):

@@ -15,7 +15,6 @@ from .. import catalog
 from ..errors import BAD_INPUT, DeployError
 from ..spec.models import SelfHostedSpec
 from . import capacity
-from .replicas import Replicas
 
 GPU_COUNTS = (1, 2, 4, 8)
 MAX_NODES_PER_REPLICA = 4
@@ -272,7 +271,7 @@ def _hardware(
     return None, fit_gpu(fit), fit
 
 
-def plan_serving(spec: SelfHostedSpec, model: catalog.Model, replicas: Replicas) -> ServingPlan:
+def plan_serving(spec: SelfHostedSpec, model: catalog.Model) -> ServingPlan:
     """Every number the vLLM deployment needs, or PlanError naming the key to change."""
     serving = spec.serving
     util = serving.gpu_memory_utilization
@@ -289,11 +288,6 @@ def plan_serving(spec: SelfHostedSpec, model: catalog.Model, replicas: Replicas)
         notes.append(
             f"existing cluster: pods ask for {tp} x {gpu_type}, {cpu} CPUs and {memory_gi} GiB; "
             "its GPU nodes must have that free"
-        )
-    if replicas.max > 1:
-        notes.append(
-            "more than one replica shares the weights cache: its storage class must support ReadWriteMany "
-            "(e.g. EFS), or each replica downloads the weights"
         )
     facts = catalog.load().vllm
     return ServingPlan(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .. import catalog
+from ..spec.mode_sections import weights_cache_problem
 from ..spec.models import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
 from . import capacity
 
@@ -330,6 +331,16 @@ def custom_import_weights(spec: BaseSpec, base_dir: str | None = None) -> Iterab
         )
 
 
+def self_hosted_weights_cache(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
+    """A cache the cluster cannot provide (a shared volume with no ReadWriteMany class named)."""
+    if not isinstance(spec, SelfHostedSpec):
+        return
+    problem = weights_cache_problem(spec.cluster, spec.serving)
+    if problem is not None:
+        path, message = problem
+        yield Problem(path, f"serving.weights_cache.volume: {message}")
+
+
 RULES: tuple[Callable[[BaseSpec, catalog.Model], Iterable[Problem]], ...] = (
     mode_offers_model,
     region_offers_model,
@@ -344,6 +355,7 @@ RULES: tuple[Callable[[BaseSpec, catalog.Model], Iterable[Problem]], ...] = (
     self_hosted_alarms,
     self_hosted_dashboard,
     self_hosted_invoke_principals,
+    self_hosted_weights_cache,
 )
 
 

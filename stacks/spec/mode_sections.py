@@ -89,7 +89,7 @@ class ClusterSpec(Section):
     context: str | None = Field(None, description="The kubeconfig context to use. Default: the current context.")
     create: Literal["eks"] | None = Field(None, description="`eks` creates a GPU EKS cluster for this deployment.")
     kubernetes_version: str = Field(
-        "1.35",
+        "1.36",
         pattern=r"^1\.\d{2}$",
         description="Kubernetes version of a created EKS cluster (default: the newest in EKS standard support the "
         "catalog confirms).",

@@ -34,7 +34,7 @@ def test_the_cluster_endpoint_is_cidr_restricted_encrypted_and_logged(eks):
     assert cluster["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
     assert cluster["encryptionConfig"] == {"provider": {"keyArn": "${bot-kms-key.arn}"}, "resources": ["secrets"]}
     assert set(cluster["enabledClusterLogTypes"]) == {"api", "audit", "authenticator", "controllerManager", "scheduler"}
-    assert cluster["version"] == "1.35" and cluster["accessConfig"]["authenticationMode"] == "API"
+    assert cluster["version"] == "1.36" and cluster["accessConfig"]["authenticationMode"] == "API"
 
 
 def test_without_public_cidrs_the_endpoint_is_private():

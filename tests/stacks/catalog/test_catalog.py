@@ -19,6 +19,7 @@ def referenced_sources() -> set[str]:
     keys = {CATALOG.regions["source"], CATALOG.vllm.source, CATALOG.vllm.reasoning_source}
     k = CATALOG.kubernetes
     keys |= {k.versions_source, k.ami_source, k.device_plugin_source, k.keda_source, k.lws_source}
+    keys |= {k.lb_controller_source, k.efa_source}
     keys |= {k.default_version_source} - {None}
     price = CATALOG.custom_import_price
     keys |= {rate.source for rate in price.rates.values()} | {price.version_source, price.window_source}

@@ -205,3 +205,10 @@ def test_created_clusters_warn_about_a_private_endpoint_and_extended_support():
     assert any(m.startswith("warning:") and "API is private" in m for m in found)
     quiet = messages(base + "  endpoint_public_cidrs: [203.0.113.0/24]\n")
     assert quiet == []
+
+
+def test_a_shared_cache_on_an_existing_cluster_needs_a_class_at_validate():
+    text = MINIMAL["self-hosted"] + "serving:\n  weights_cache:\n    volume: shared\n"
+    found = messages(text)
+    assert len(found) == 1 and found[0].startswith("error:7:13:") and "ReadWriteMany" in found[0]
+    assert problems(text + "    storage_class: efs-sc\n") == []
