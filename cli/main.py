@@ -17,7 +17,7 @@ import typer
 
 from deepseek_deploy.stacks import errors
 
-from . import init, lifecycle, models, plan, render, schema, validate
+from . import check, init, lifecycle, models, plan, render, schema, validate
 
 state = {"debug": False, "json": False}
 
@@ -69,6 +69,7 @@ app.command(
     help="Write a standalone Pulumi project (Pulumi.yaml, __main__.py, CI workflow) that `pulumi up` deploys by "
     "itself.",
 )(render.command)
+app.command("check", help="Security and reliability rules over the planned resources; exit 1 on errors.")(check.command)
 for _name in ("preview", "up", "destroy", "refresh", "outputs", "status"):
     app.command(_name)(getattr(lifecycle, _name))
 
