@@ -114,12 +114,12 @@ def _offer_install() -> bool:
         )
 
 
-def _run(engine: Any, operation: str, json_output: bool) -> Any:
+def _run(engine: Any, operation: str, json_output: bool, **options: Any) -> Any:
     from .progress import Progress
 
     progress = Progress(json_output)
     try:
-        return getattr(engine, operation)(progress), progress
+        return getattr(engine, operation)(progress, **options), progress
     except KeyboardInterrupt:
         raise DeployError(
             f"interrupted: the {operation} was cancelled. Resources already finished are kept; "
@@ -238,6 +238,31 @@ def up(
         show("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
 
 
+ForceOpt = typer.Option(
+    False,
+    "--force",
+    help="Destroy a stack that has protected resources (spec `protect: true`): everything else is deleted and the "
+    "protected resources are kept, with what they depend on, still in the stack's state, so a later `deploy up` uses "
+    "them again. Nothing protected is ever released. To delete them too, set `protect: false`, run `deploy up`, then "
+    "`deploy destroy`.",
+)
+
+
+def _listed(resources: list[str], most: int = 8) -> str:
+    shown = "\n".join(f"  {resource}" for resource in resources[:most])
+    return shown + (f"\n  ... and {len(resources) - most} more" if len(resources) > most else "")
+
+
+def _refuse_protected(name: str, protected: list[str]) -> DeployError:
+    return DeployError(
+        f"stack {name} has {len(protected)} protected resource(s) (spec `protect: true`), which destroy does not "
+        f"delete:\n{_listed(protected)}\nNothing was deleted. `deploy destroy --force` deletes everything else and "
+        "keeps them (still in the stack, for the next `deploy up`); to delete them too, set protect: false, run "
+        "`deploy up`, then `deploy destroy`",
+        BAD_INPUT,
+    )
+
+
 def destroy(
     spec: str = Spec,
     stack: Optional[str] = StackOpt,
@@ -247,8 +272,10 @@ def destroy(
     json_output: bool = JsonOpt,
     install_pulumi: bool = InstallOpt,
     yes: bool = YesOpt,
+    force: bool = ForceOpt,
 ) -> None:
-    """Delete everything the stack created (protected resources stay)."""
+    """Delete everything the stack created. A stack with protected resources is refused unless --force,
+    which keeps them."""
     loaded, engine = open_engine(
         spec,
         stack=stack,
@@ -258,16 +285,30 @@ def destroy(
         install_pulumi=install_pulumi,
     )
     name = engine.settings.stack
+    kept = engine.kept()  # the state decides, not the spec: it is what Pulumi enforces
+    if kept.protected and not force:
+        raise _refuse_protected(name, kept.protected)
     if not yes:
         if not sys.stdin.isatty():
             raise DeployError("destroy deletes the deployment; without a terminal to confirm on, pass --yes", BAD_INPUT)
+        keeping = f" except {len(kept.protected)} protected resource(s)" if kept.protected else ""
         answer = typer.prompt(
-            f"This deletes every resource of {loaded.spec.name} (stack {name}). Type the stack name to confirm",
+            f"This deletes every resource of {loaded.spec.name} (stack {name}){keeping}. Type the stack name to "
+            "confirm",
             err=True,
         )
         if answer.strip() != name:
             raise DeployError("the name did not match; nothing was deleted", BAD_INPUT)
-    _operate(engine, "destroy", json_output, f"{name} destroyed")
+    result, progress = _run(engine, "destroy", json_output, keep_protected=bool(kept.protected))
+    progress.emit({"event": "result", "changes": result.summary, "kept": kept.protected + kept.retained})
+    if not json_output:
+        from .output import plain
+
+        plain(f"{name} destroyed: {_summary(result.summary)}")
+        if kept.protected:
+            plain(f"kept (protected, still in the stack; with what they depend on):\n{_listed(kept.protected)}")
+        if kept.retained:
+            plain(f"left in the cloud, no longer managed by the stack:\n{_listed(kept.retained)}")
 
 
 def refresh(

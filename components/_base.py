@@ -19,6 +19,17 @@ def child(parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, **extra)
 
 
+def kept(protect: bool) -> dict[str, bool]:
+    """Options for a stateful resource (a key, bucket, log group, cluster, file system, secret, imported model).
+
+    With `protect` Pulumi refuses to delete or replace it
+    (https://www.pulumi.com/docs/iac/concepts/options/protect/), and should the protection be lifted outside
+    the program (`pulumi state unprotect`), a delete only drops it from the state and leaves it in the cloud
+    (https://www.pulumi.com/docs/iac/concepts/options/retainondelete/).
+    """
+    return {"protect": protect, "retain_on_delete": protect}
+
+
 def account_id(parent: pulumi.Resource) -> pulumi.Output[str]:
     """The deploying account, looked up by the provider (in `deploy plan` a placeholder)."""
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
-from ._base import PARTITION, account_id, child, policy_json
+from ._base import PARTITION, account_id, child, kept, policy_json
 
 # What a reader needs for a secret under a customer-managed key: GetSecretValue, plus kms:Decrypt
 # for that key (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
@@ -109,7 +109,7 @@ class ApiKeySecret(pulumi.ComponentResource):
             deletion_window_in_days=30,
             policy=policy_json(key_statements(args.region, account, args.readers, pattern)),
             tags=tags,
-            opts=child(self, protect=args.protect),
+            opts=child(self, **kept(args.protect)),
         )
         aws.kms.Alias(f"{name}-alias", name=f"alias/deepseek-deploy/{name}", target_key_id=key.key_id, opts=child(self))
         secret = aws.secretsmanager.Secret(
@@ -120,7 +120,7 @@ class ApiKeySecret(pulumi.ComponentResource):
             # Unprotected stacks delete at once, so `up` after `destroy` can reuse the name (as buckets do).
             recovery_window_in_days=30 if args.protect else 0,
             tags=tags,
-            opts=child(self, protect=args.protect),
+            opts=child(self, **kept(args.protect)),
         )
         aws.secretsmanager.SecretVersion(
             f"{name}-value",

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ._base import child, policy_json
+from ._base import child, kept, policy_json
 
 # AWS for Fluent Bit, at the tag AWS's amazon-cloudwatch-observability chart 6.4.0 pins (containerLogs.fluentBit):
 # https://github.com/aws-observability/helm-charts/blob/main/charts/amazon-cloudwatch-observability/values.yaml
@@ -52,6 +52,7 @@ class ContainerLogsArgs:
     collector_namespace: str = COLLECTOR_NAMESPACE
     # The EKS Pod Identity Agent add-on; False where the cluster already runs it.
     install_pod_identity_agent: bool = True
+    protect: bool = False  # protect the log group and keep it on destroy
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -217,7 +218,7 @@ class ContainerLogs(pulumi.ComponentResource):
             retention_in_days=args.retention_days,
             kms_key_id=args.kms_key_arn,
             tags=tags,
-            opts=child(self),
+            opts=child(self, **kept(args.protect)),
         )
         role = aws.iam.Role(
             f"{name}-writer",

@@ -14,10 +14,22 @@ from urllib.parse import urlparse
 import pulumi
 import pulumi_aws as aws
 
-from ._base import PARTITION, account_id, alnum_name, child, policy_json, short_name, tls_only_statement, trust_policy
+from ._base import (
+    PARTITION,
+    account_id,
+    alnum_name,
+    child,
+    kept,
+    policy_json,
+    short_name,
+    tls_only_statement,
+    trust_policy,
+)
 from .observability import private_bucket
 from .providers.model_import_job import ModelImportJob
 from .providers.weights_upload import WeightsUpload
+
+TIMEOUT_MINUTES = 120  # how long an import may take
 
 
 @dataclass(frozen=True)
@@ -29,7 +41,7 @@ class CustomModelImportArgs:
     subnet_ids: Sequence[str] = ()
     security_group_ids: Sequence[str] = ()
     protect: bool = False
-    timeout_minutes: int = 120
+    timeout_minutes: int = TIMEOUT_MINUTES
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -109,7 +121,8 @@ class CustomModelImport(pulumi.ComponentResource):
             security_group_ids=list(args.security_group_ids) or None,
             tags=tags,
             timeout_minutes=args.timeout_minutes,
-            opts=child(self, depends_on=[role]),
+            # The imported model is the deployment's state: with protect, destroy keeps it (and its weights).
+            opts=child(self, depends_on=[role], **kept(args.protect)),
         )
         self.imported_model_arn = job.imported_model_arn
         self.weights_s3_uri = weights.s3_uri
@@ -117,12 +130,12 @@ class CustomModelImport(pulumi.ComponentResource):
 
     def _upload_weights(self, name: str, args: CustomModelImportArgs, tags: dict[str, str]) -> _Weights:
         """A private, TLS-only bucket of the deployment's own, and the (resumable) upload into it."""
-        # retain_on_delete: weights can take hours to upload; destroy keeps them unless protect is off.
+        # Weights can take hours to upload: with protect, destroy keeps them.
         bucket = aws.s3.Bucket(
             f"{name}-weights",
             force_destroy=not args.protect,
             tags=tags,
-            opts=child(self, protect=args.protect, retain_on_delete=args.protect),
+            opts=child(self, **kept(args.protect)),
         )
         hardening = private_bucket(self, f"{name}-weights", bucket, args.kms_key_arn)
         aws.s3.BucketPolicy(

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ._base import child
+from ._base import child, kept
 from .eks_storage import pod_identity_role, storage_class
 from .vllm_pod import UID
 from .vpc import ClusterNetwork
@@ -72,15 +72,17 @@ def shared_storage(
     in_cluster: pulumi.ResourceOptions,
     after: Sequence[pulumi.Resource],
     tags: Mapping[str, str],
+    protect: bool = False,
 ) -> k8s.storage.v1.StorageClass:
-    """The file system, its mount targets, the CSI driver and the class; returns the class."""
+    """The file system, its mount targets, the CSI driver and the class; returns the class.
+    With `protect` the file system, which holds the weights, is protected and kept on destroy."""
     group = _nfs_group(parent, name, network, vpc_cidr, tags)
     file_system = aws.efs.FileSystem(
         f"{name}-weights",
         encrypted=True,
         throughput_mode="elastic",  # pay for the throughput used: a burst when pods start, little otherwise
         tags={**tags, "Name": f"{name}-weights"},
-        opts=child(parent),
+        opts=child(parent, **kept(protect)),
     )
     targets = [
         aws.efs.MountTarget(

@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ._base import PARTITION, child, policy_json, trust_policy
+from ._base import PARTITION, child, kept, policy_json, trust_policy
 from .eks_addons import DEVICE_PLUGIN_CHECKOV_SKIPS, GPU_LABEL, check_chart, device_plugin, workload_add_ons
 from .eks_storage import EBS_PROVISIONER, aws_add_ons, gp3_parameters, storage_class
 from .vpc import ClusterNetwork, SubnetLayout, cluster_network, subnet_layout
@@ -209,7 +209,7 @@ class EksGpuCluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
             tags=tags,
-            opts=child(self, protect=args.protect),
+            opts=child(self, **kept(args.protect)),
         )
 
     def _system_node_group(
@@ -305,7 +305,16 @@ class EksGpuCluster(pulumi.ComponentResource):
 
             ready.append(
                 shared_storage(
-                    self, name, cluster, network, args.vpc_cidr, args.shared_storage_class, in_cluster, managed, tags
+                    self,
+                    name,
+                    cluster,
+                    network,
+                    args.vpc_cidr,
+                    args.shared_storage_class,
+                    in_cluster,
+                    managed,
+                    tags,
+                    protect=args.protect,
                 )
             )
         if args.lb_controller_chart:

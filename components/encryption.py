@@ -9,7 +9,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from ._base import PARTITION, account_id, child, policy_json
+from ._base import PARTITION, account_id, child, kept, policy_json
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class EncryptionKey(pulumi.ComponentResource):
             deletion_window_in_days=30,
             policy=policy_json(statements),
             tags=dict(args.tags),
-            opts=child(self, protect=args.protect),
+            opts=child(self, **kept(args.protect)),
         )
         aws.kms.Alias(f"{name}-alias", name=f"alias/deepseek-deploy/{name}", target_key_id=key.key_id, opts=child(self))
         self.key_arn = key.arn

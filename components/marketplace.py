@@ -21,6 +21,7 @@ from .providers.marketplace_endpoint import MarketplaceEndpoint as MarketplaceEn
 
 # Account that publishes the SageMaker inference containers JumpStart models run in.
 AWS_DLC_ACCOUNT = "763104351884"
+TIMEOUT_MINUTES = 90  # how long a create or update may take to reach InService
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class MarketplaceEndpointArgs:
     kms_key_arn: Optional[pulumi.Input[str]] = None
     subnet_ids: Sequence[str] = ()
     security_group_ids: Sequence[str] = ()
-    timeout_minutes: int = 90
+    timeout_minutes: int = TIMEOUT_MINUTES
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -179,7 +180,9 @@ class MarketplaceEndpoint(pulumi.ComponentResource):
         endpoint = MarketplaceEndpointResource(
             f"{name}-endpoint",
             region=args.region,
-            endpoint_name=short_name(name, 30),  # Bedrock allows 30 characters
+            # Bedrock allows 30 characters. A replacement (a new model, key or network) runs beside this one
+            # under a name of its own until it is InService (providers/marketplace_endpoint.replacement_name).
+            endpoint_name=short_name(name, 30),
             model_source_identifier=hub_content_arn(args.region, args.hub_model_id, args.hub_version),
             instance_type=args.instance_type,
             instance_count=args.instance_count,

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
-from ._base import PARTITION, account_id, child, policy_json, tls_only_statement, trust_policy
+from ._base import PARTITION, account_id, child, kept, policy_json, tls_only_statement, trust_policy
 from .metrics import PERIOD, MetricSource, bedrock_metrics, dashboard_body, error_rate_queries, sagemaker_metrics
 
 __all__ = [
@@ -63,7 +63,7 @@ class InvocationLogging(pulumi.ComponentResource):
             retention_in_days=args.retention_days,
             kms_key_id=args.kms_key_arn,
             tags=tags,
-            opts=child(self),
+            opts=child(self, **kept(args.protect)),
         )
         role = self._logging_role(name, account, source_arn, log_group, tags)
         aws.bedrockmodel.InvocationLoggingConfiguration(
@@ -95,7 +95,7 @@ class InvocationLogging(pulumi.ComponentResource):
     ) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
         """A private bucket only Bedrock, for this account and region, may write invocation logs to."""
         bucket = aws.s3.Bucket(
-            f"{name}-logs", force_destroy=not args.protect, tags=tags, opts=child(self, protect=args.protect)
+            f"{name}-logs", force_destroy=not args.protect, tags=tags, opts=child(self, **kept(args.protect))
         )
         private = private_bucket(self, name, bucket, args.kms_key_arn, expire_days=args.retention_days)
         bedrock_writes = {

@@ -36,16 +36,18 @@ from .vllm_pod import (
     most_replicas,
     pod_spec,
     probes,
+    rollout_timeouts,
     vllm_args,
     waiting_requests_query,
     worker_command,
 )
 from .vllm_storage import (
     GROUP_RETENTION,
-    STATEFUL_SET_RETENTION,
     claim_spec,
     claim_templates,
+    keeps_volumes,
     pod_volume,
+    stateful_set_retention,
     weights_volume,
 )
 
@@ -69,6 +71,13 @@ __all__ = [
     "worker_command",
 ]
 LEADER_INDEX = {"leaderworkerset.sigs.k8s.io/worker-index": "0"}
+# Rollouts never wait for a spare GPU: each old replica goes before its successor comes (no surge), one at a
+# time, so the others keep serving. Recreate would stop them all at once; a surge would need a free GPU node.
+# https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
+DEPLOYMENT_STRATEGY = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+# LeaderWorkerSet: one whole group at a time, the old one removed first.
+# https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md (Rollout Strategy)
+GROUP_ROLLOUT = {"type": "RollingUpdate", "rollingUpdateConfiguration": {"maxUnavailable": 1, "maxSurge": 0}}
 
 
 def _depends_on(opts: Optional[pulumi.ResourceOptions]) -> list[Any]:
@@ -102,7 +111,8 @@ class _VllmBase(pulumi.ComponentResource):
                 "name": args.namespace,
                 "labels": {"pod-security.kubernetes.io/enforce": "restricted", **args.labels},
             },
-            opts=child(self, depends_on=_depends_on(opts)),
+            # With protect, destroy leaves it (and the kept weights caches in it) in the cluster.
+            opts=child(self, depends_on=_depends_on(opts), retain_on_delete=keeps_volumes(args, self.weights_volume)),
         )
         # Every object names the namespace through its output, so each waits for it (and for `depends_on`).
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
@@ -168,7 +178,7 @@ class _VllmBase(pulumi.ComponentResource):
             claim_name,
             metadata={**meta, "name": claim_name},
             spec=claim_spec(args, "ReadWriteMany"),
-            opts=child(self),
+            opts=child(self, retain_on_delete=args.protect),
         )
 
     def _service(self, name: str, meta: dict[str, Any], selector: dict[str, str]) -> k8s.core.v1.Service:
@@ -288,23 +298,22 @@ class VllmService(_VllmBase):
                     "updateStrategy": {"type": "RollingUpdate"},
                     "template": template,
                     "volumeClaimTemplates": claim_templates(args, labels),
-                    "persistentVolumeClaimRetentionPolicy": STATEFUL_SET_RETENTION,
+                    "persistentVolumeClaimRetentionPolicy": stateful_set_retention(args),
                 },
-                opts=child(self),
+                opts=child(self, custom_timeouts=rollout_timeouts(args)),
             )
         else:
             kind = "Deployment"
             workload = k8s.apps.v1.Deployment(
                 f"{name}-deployment",
                 metadata={**meta, "name": name},
-                # Recreate: a rolling update would wait forever for a spare GPU node.
                 spec={
                     "replicas": args.replicas,
                     "selector": selector,
-                    "strategy": {"type": "Recreate"},
+                    "strategy": DEPLOYMENT_STRATEGY,
                     "template": template,
                 },
-                opts=child(self),
+                opts=child(self, custom_timeouts=rollout_timeouts(args)),
             )
         self._autoscale(name, args, meta, {"apiVersion": "apps/v1", "kind": kind, "name": name})
         self.register_outputs({"endpoint": self.endpoint, "workload": workload.metadata["name"]})
@@ -345,10 +354,7 @@ class VllmMultiNode(_VllmBase):
                 "replicas": args.replicas,
                 "startupPolicy": "LeaderCreated",
                 # One group at a time, the old one removed first: an update never needs spare GPU nodes.
-                "rolloutStrategy": {
-                    "type": "RollingUpdate",
-                    "rollingUpdateConfiguration": {"maxUnavailable": 1, "maxSurge": 0},
-                },
+                "rolloutStrategy": GROUP_ROLLOUT,
                 "leaderWorkerTemplate": template,
             },
             opts=child(self),

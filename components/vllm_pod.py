@@ -62,6 +62,8 @@ class VllmArgs:
     service_monitor: bool = False
     node_selector: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    # Keep the weights caches on destroy: claims kept by their workload, and the namespace that holds them.
+    protect: bool = False
 
 
 def most_replicas(args: VllmArgs) -> int:
@@ -135,6 +137,26 @@ def probes(startup_seconds: int) -> dict[str, Any]:
         "livenessProbe": {**check, "periodSeconds": 30, "timeoutSeconds": 10, "failureThreshold": 5},
         "readinessProbe": {**check, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": 3},
     }
+
+
+def startup_budget_seconds(startup_seconds: int) -> int:
+    """How long the startup probe lets a replica take to become ready."""
+    probe = probes(startup_seconds)["startupProbe"]
+    return int(probe["failureThreshold"] * probe["periodSeconds"])
+
+
+# Scheduling and pulling the vLLM image (~10 GB) come before the startup probe's clock starts.
+PULL_MARGIN_SECONDS = 600
+
+
+def rollout_timeouts(args: VllmArgs) -> pulumi.CustomTimeouts:
+    """How long Pulumi waits for the workload to be ready. It waits 10 minutes by default
+    (https://www.pulumi.com/registry/packages/kubernetes/api-docs/apps/v1/deployment/), less than one replica
+    of a large model takes; a create starts every replica at once, an update replaces them one at a time."""
+    each = startup_budget_seconds(args.startup_seconds) + PULL_MARGIN_SECONDS
+    return pulumi.CustomTimeouts(
+        create=f"{math.ceil(each / 60)}m", update=f"{math.ceil(each * most_replicas(args) / 60)}m"
+    )
 
 
 def container(

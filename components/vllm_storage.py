@@ -68,5 +68,22 @@ def pod_volume(args: VllmArgs, kind: str, labels: Mapping[str, str], claim_name:
 # StatefulSet: a deleted workload takes its volumes along; a scaled-in pod's volume waits for the next scale-out.
 STATEFUL_SET_RETENTION = {"whenDeleted": "Delete", "whenScaled": "Retain"}
 # LeaderWorkerSet: a group restart deletes the workers' StatefulSet; Retain keeps their caches for the new
-# one (deleting the namespace on destroy removes them).
+# one (deleting the namespace on destroy removes them, unless protect keeps the namespace: `keeps_volumes`).
 GROUP_RETENTION = {"whenDeleted": "Retain", "whenScaled": "Retain"}
+# With protect, nothing deletes a kept claim: the next workload of the same name mounts it again.
+KEEP_ALL = {"whenDeleted": "Retain", "whenScaled": "Retain"}
+
+
+def stateful_set_retention(args: VllmArgs) -> dict[str, str]:
+    """The StatefulSet's `persistentVolumeClaimRetentionPolicy`: its volumes outlive it under protect."""
+    return dict(KEEP_ALL if args.protect else STATEFUL_SET_RETENTION)
+
+
+def keeps_volumes(args: VllmArgs, kind: str) -> bool:
+    """Whether destroy must leave the namespace (and the claims in it) in place: protect with a kept cache.
+
+    Deleting a namespace deletes its claims. The namespace is retained, not protected: a protected
+    resource keeps everything it depends on under `destroy --exclude-protected`, and an in-cluster object
+    depends on the cluster's provider, which waits for the GPU nodes, so those would be kept running too.
+    """
+    return args.protect and kind in ("persistent", "shared")

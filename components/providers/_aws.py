@@ -201,11 +201,11 @@ def is_known(value: Any) -> bool:
     return value is not None and value != pulumi.runtime.rpc.UNKNOWN
 
 
-def _normalized(value: Any) -> Any:
+def normalized(value: Any) -> Any:
     # None, {} and [] all mean "not set"; inputs and stored outputs may use either.
     return None if value in (None, {}, []) else value
 
 
 def changed_keys(olds: dict[str, Any], news: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
     """The keys among `keys` whose value differs between stored outputs and new inputs."""
-    return [k for k in keys if _normalized(olds.get(k)) != _normalized(news.get(k))]
+    return [k for k in keys if normalized(olds.get(k)) != normalized(news.get(k))]

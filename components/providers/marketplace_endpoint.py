@@ -6,10 +6,22 @@ Bedrock API with boto3 and waits for the endpoint to be `InService` (a failed cr
 Instance type, count and execution role change in place (UpdateMarketplaceModelEndpoint); a new
 model, name, region, key or network replaces the endpoint. Tags are sent on create only: a tags-only
 change updates Pulumi's state but makes no API call.
+
+A replacement never stops serving. UpdateMarketplaceModelEndpoint takes only the endpoint's
+configuration, no model and no deployment configuration
+(https://docs.aws.amazon.com/bedrock/latest/APIReference/API_UpdateMarketplaceModelEndpoint.html), so a
+new model needs a new endpoint; endpoint names are unique per account and region, so `check` gives the
+replacement a name of its own (`replacement_name`). Pulumi then creates it beside the old one, which
+keeps serving, waits until it is InService, updates what refers to it (the invoke policy, alarms,
+autoscaling, the stack outputs) and deletes the old one last: its default create-before-delete
+(https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from typing import Any, Optional
 
 import pulumi
@@ -34,6 +46,9 @@ REPLACE_KEYS = (
     "subnet_ids",
     "security_group_ids",
 )
+# What an endpoint serves and where: a change to any of these needs a new endpoint, under a new name.
+GENERATION_KEYS = tuple(key for key in REPLACE_KEYS if key != "endpoint_name")
+SUFFIX_LENGTH = 6  # hex digits of the hash a replacement's name ends with
 # UpdateMarketplaceModelEndpoint can change these in place.
 UPDATE_KEYS = ("instance_type", "instance_count", "execution_role_arn")
 # Only recorded in state: tags and EULA acceptance matter at create, the timeout only to us.
@@ -50,6 +65,35 @@ LIVE_UPDATE_KEYS = (
 def sagemaker_endpoint_name(endpoint_arn: str) -> str:
     """The SageMaker endpoint name: the part of the ARN after 'endpoint/'."""
     return endpoint_arn.split("endpoint/", 1)[-1]
+
+
+def _generation(props: dict[str, Any]) -> str:
+    """A short hash of what an endpoint serves and where (lists sorted, unset values alike)."""
+    values = [_aws.normalized(props.get(key)) for key in GENERATION_KEYS]
+    values = [sorted(value) if isinstance(value, list) else value for value in values]
+    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:SUFFIX_LENGTH]
+
+
+def _name_prefix(base: str) -> str:
+    return base[: MAX_NAME_LENGTH - SUFFIX_LENGTH - 1].rstrip("-")
+
+
+def _is_generation_of(name: str, base: str) -> bool:
+    """Whether `name` is the asked name `base` or one `replacement_name` made from it."""
+    pattern = re.escape(_name_prefix(base)) + f"-[0-9a-f]{{{SUFFIX_LENGTH}}}"
+    return name == base or re.fullmatch(pattern, name) is not None
+
+
+def replacement_name(olds: dict[str, Any], news: dict[str, Any]) -> Any:
+    """The endpoint's name: the asked one for a new endpoint, the current one while it stays, and for a
+    replacement (a new model, key or network) the asked name with a hash of what it serves, so the new
+    endpoint can run beside the old one until it is InService."""
+    base, current = news.get("endpoint_name"), olds.get("endpoint_name")
+    if not _aws.is_known(base) or not current or not _is_generation_of(str(current), str(base)):
+        return base
+    if not _aws.changed_keys(olds, news, GENERATION_KEYS):
+        return current
+    return f"{_name_prefix(str(base))}-{_generation(news)}"
 
 
 def _describe(props: dict[str, Any]) -> str:
@@ -140,6 +184,10 @@ class MarketplaceEndpointProvider(AwsResourceProvider):
     STATE_ONLY_KEYS = STATE_ONLY_KEYS
     OUTPUT_KEYS = OUTPUT_KEYS
     UNIQUE_NAME_KEY = "endpoint_name"  # endpoint names are unique per account and region
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        # olds are the inputs Pulumi recorded, with the name an earlier check chose.
+        return super().check(olds, {**news, "endpoint_name": replacement_name(olds, news)})
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         bedrock = self.client(props)

@@ -186,6 +186,36 @@ def _access_notes(deployment: Deployment, notes: list[str]) -> None:
         )
 
 
+def _update_notes(deployment: Deployment, notes: list[str]) -> None:
+    """What a later change does to serving, for the modes that run a model of their own."""
+    spec, replicas = deployment.spec, deployment.replicas
+    if spec.mode == "marketplace":
+        from deepseek_deploy.components.marketplace import TIMEOUT_MINUTES
+
+        assert replicas is not None  # resolved for marketplace
+        # SageMaker's UpdateEndpoint moves an endpoint to new instances, then retires the old ones, "with no
+        # availability loss" (https://docs.aws.amazon.com/sagemaker/latest/dg/API_UpdateEndpoint.html).
+        notes.append(
+            "updates: instance type, count and role change in place (UpdateMarketplaceModelEndpoint; SageMaker "
+            "starts new instances before it retires the old ones). A new model version, KMS key or network needs a "
+            "new endpoint: `deploy up` creates it beside the old one, which keeps serving, waits until it is "
+            f"InService (up to {TIMEOUT_MINUTES} min), then points invoke_model_id, the invoke policy, alarms and "
+            "autoscaling at it and deletes the old one. Serving does not stop, but both run meanwhile: the SageMaker "
+            f"quota must allow {replicas.initial} more {deployment.instance_type} instance"
+            f"{'s' if replicas.initial > 1 else ''}, and callers that pass the endpoint "
+            "ARN themselves must switch to the new invoke_model_id"
+        )
+    elif spec.mode == "custom-import":
+        from deepseek_deploy.components.custom_import import TIMEOUT_MINUTES as IMPORT_MINUTES
+
+        notes.append(
+            "updates: new weights, KMS key or network mean a new import under the same name, so the old imported "
+            f"model is deleted first: the model does not serve until the new import completes (up to {IMPORT_MINUTES}"
+            " min), and its ARN (invoke_model_id) changes"
+            + ("; with protect: true such a change fails until protect is false" if spec.protect else "")
+        )
+
+
 def build_bedrock(deployment: Deployment, tags: dict[str, str], notes: list[str]) -> dict[str, Any]:
     """Every resource of a Bedrock-mode deployment; returns the stack outputs."""
     from deepseek_deploy import components as c
@@ -224,6 +254,7 @@ def build_bedrock(deployment: Deployment, tags: dict[str, str], notes: list[str]
         ),
     )
     _access_notes(deployment, notes)
+    _update_notes(deployment, notes)
     _observability(deployment, key, parts.metrics, tags, notes)
     shared.budget(deployment, tags, notes)
     return {

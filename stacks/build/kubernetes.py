@@ -7,6 +7,7 @@ endpoint is exposed and where the weights cache lives come from `serving` and th
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -209,6 +210,39 @@ def _hf_token(spec: SelfHostedSpec, notes: list[str]) -> Any:
     return pulumi.Output.secret(value or "")
 
 
+def _rollout_note(deployment: Deployment, volume: str, notes: list[str]) -> None:
+    """Say what an update to the pods does to serving: which rollout, whether serving stops, and for how long."""
+    from deepseek_deploy.components.vllm_pod import startup_budget_seconds
+
+    plan, replicas = deployment.serving, deployment.replicas
+    assert plan is not None and replicas is not None
+    estimate = math.ceil(plan.startup_seconds / 60)
+    budget = math.ceil(startup_budget_seconds(plan.startup_seconds) / 60)
+    if plan.nodes_per_replica > 1:
+        what = f"the LeaderWorkerSet replaces one group of {plan.nodes_per_replica} nodes at a time"
+    elif volume == "persistent":
+        what = "the StatefulSet replaces one pod at a time"
+    else:
+        what = "the Deployment replaces one pod at a time"
+    least = replicas.min
+    cached = "; less when it finds them in its kept cache" if volume == "persistent" else ""
+    head = (
+        "updates: a change to the vLLM pods (model, image, vLLM arguments, CPU, memory, weights cache) restarts "
+        f"every replica; {what}, the old one removed before its successor starts, so no spare GPU is needed. "
+    )
+    if least <= 1:
+        count = "1 replica" if least == 1 else "autoscaling down to 0 replicas"
+        notes.append(
+            head + f"With {count}, serving stops during such an update until the new replica is ready: about "
+            f"{estimate} min to download and load the weights{cached} (its startup probe allows {budget} min)"
+        )
+    else:
+        notes.append(
+            head + f"With {least} replicas the endpoint keeps serving on {least - 1} while each restarts: about "
+            f"{estimate} min each{cached}, {least * estimate} min in all (the startup probe allows {budget} min each)"
+        )
+
+
 def vllm_args(deployment: Deployment, cluster: Cluster, hf_token: Any) -> Any:
     """The workload's arguments, each from the serving plan, the replica range or the cluster."""
     from deepseek_deploy import components as c
@@ -252,6 +286,7 @@ def vllm_args(deployment: Deployment, cluster: Cluster, hf_token: Any) -> Any:
         service_monitor=serving.service_monitor,
         node_selector=cluster.node_selector,
         labels={"deepseek-deploy/stack": spec.name},
+        protect=spec.protect,
     )
 
 
@@ -281,6 +316,7 @@ def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[
     )
     _exposure_notes(spec, cluster, notes)
     _storage_notes(spec, cluster, workload.weights_volume, multi_node, plan.weights_cache_gi, notes)
+    _rollout_note(deployment, workload.weights_volume, notes)
     guardrail = shared.guardrail(deployment, key, tags)
     if guardrail is not None:
         notes.append(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..sizing.deployment import Deployment
+from . import shared
 from .shared import deployment_tags
 
 
@@ -32,6 +33,7 @@ def build(deployment: Deployment) -> BuildResult:
     tags = deployment_tags(deployment)
     builder = build_self_hosted if deployment.spec.mode == "self-hosted" else build_bedrock
     outputs = builder(deployment, tags, notes)
+    shared.protect_note(deployment, notes)
     # What the stack really serves (a Bedrock id, a hub model or a Hugging Face repo): a later spec
     # whose alias resolves elsewhere is compared with it before anything is replaced.
     outputs["served_model"] = deployment.model.served_id(deployment.spec.mode)

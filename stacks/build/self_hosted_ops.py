@@ -151,6 +151,7 @@ def _request_logs(
             retention_days=observability.log_retention_days,
             # EksGpuCluster installs the EKS Pod Identity Agent add-on (components/eks_storage.py).
             install_pod_identity_agent=False,
+            protect=spec.protect,
             tags=tags,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),

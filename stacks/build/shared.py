@@ -67,3 +67,17 @@ def budget(deployment: Deployment, tags: dict[str, str], notes: list[str]) -> No
         f"the budget counts costs tagged {STACK_TAG}={spec.name}: activate that cost allocation tag in the Billing "
         "console"
     )
+
+
+def protect_note(deployment: Deployment, notes: list[str]) -> None:
+    """What `protect: true` keeps, and how `destroy` treats it."""
+    if not deployment.spec.protect:
+        return
+    notes.append(
+        "protect: true: the stateful resources (KMS keys, buckets, log groups, secrets, and an EKS cluster, EFS "
+        "file system or imported model where there is one) are protected, and weights caches kept by claims stay "
+        "in a namespace destroy leaves in place. `deploy destroy` refuses this stack; `deploy destroy --force` "
+        "deletes everything else and keeps them, still in the stack for the next `deploy up`. A change that would "
+        "replace a protected resource fails; to delete them, set protect: false, run `deploy up`, then "
+        "`deploy destroy`"
+    )

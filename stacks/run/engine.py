@@ -208,6 +208,31 @@ class Result:
     secret_outputs: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What the stack's state says a destroy leaves: each resource as `type name`."""
+
+    protected: list[str] = field(default_factory=list)  # Pulumi refuses to delete these
+    retained: list[str] = field(default_factory=list)  # deleting these only drops them from the state
+
+
+def kept_resources(deployment: Any) -> Kept:
+    """Protected and retained resources in an exported deployment (`pulumi stack export`'s document).
+
+    The state, not the spec, decides: it is what the engine enforces, whatever the spec says now.
+    """
+    resources = (getattr(deployment, "deployment", None) or {}).get("resources") or []
+    live = [r for r in resources if isinstance(r, dict) and not r.get("delete")]  # not old halves of replacements
+
+    def label(resource: dict[str, Any]) -> str:
+        return f"{resource.get('type', '?')} {str(resource.get('urn', '')).rsplit('::', 1)[-1]}"
+
+    return Kept(
+        protected=[label(r) for r in live if r.get("protect")],
+        retained=[label(r) for r in live if r.get("retainOnDelete") and not r.get("protect")],
+    )
+
+
 class Engine:
     """preview / up / destroy / refresh / outputs for one stack, on an inline program."""
 
@@ -269,11 +294,11 @@ class Engine:
             FAILED,
         )
 
-    def _run(self, operation: str, on_event: Optional[Callable[[Any], None]]) -> Any:
+    def _run(self, operation: str, on_event: Optional[Callable[[Any], None]], **options: Any) -> Any:
         stack = self.stack(create=operation in ("preview", "up"))
         try:
             try:
-                return getattr(stack, operation)(on_event=on_event)
+                return getattr(stack, operation)(on_event=on_event, **options)
             except self.auto.errors.CommandError as error:
                 if operation != "up" or not PENDING.search(f"{getattr(error, 'stderr', '')}{error}"):
                     raise
@@ -304,8 +329,21 @@ class Engine:
             secret_outputs={k for k, v in result.outputs.items() if v.secret},
         )
 
-    def destroy(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
-        result = self._run("destroy", on_event)
+    def kept(self) -> Kept:
+        """What a destroy would leave, read from the stack's state (`stack.export_stack()`)."""
+        stack = self.stack(create=False)
+        try:
+            return kept_resources(stack.export_stack())
+        except Exception as error:
+            raise translate(error, self.settings) from error
+
+    def destroy(self, on_event: Optional[Callable[[Any], None]] = None, keep_protected: bool = False) -> Result:
+        """Delete the stack's resources. Pulumi refuses to delete a protected one
+        (https://www.pulumi.com/docs/iac/concepts/options/protect/); `keep_protected` deletes the rest and keeps
+        those and what they depend on (`pulumi destroy --exclude-protected`,
+        https://www.pulumi.com/docs/iac/cli/commands/pulumi_destroy/)."""
+        options = {"exclude_protected": True} if keep_protected else {}
+        result = self._run("destroy", on_event, **options)
         return Result(summary=dict(result.summary.resource_changes or {}))
 
     def refresh(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:

@@ -1,5 +1,10 @@
 """Lifecycle commands at their real boundaries: no Pulumi CLI here, no AWS account."""
 
+import json
+import types
+
+import pytest
+
 from ..conftest import EXAMPLES
 
 R1 = str(next(p for p in EXAMPLES if p.name == "r1-serverless.yaml"))
@@ -46,19 +51,67 @@ def test_every_missing_prerequisite_is_reported_once_in_one_run(cli, no_pulumi, 
         assert result.err.count(cause) == 1, cause
 
 
-def test_destroy_refuses_without_yes_off_a_terminal(cli, no_pulumi, monkeypatch):
+class FakeEngine:
+    """The engine at the CLI's boundary: the state's protected and retained resources, and the destroy call."""
+
+    def __init__(self, protected=(), retained=()):
+        from deepseek_deploy.stacks.run.engine import Kept, Result
+
+        self.settings = types.SimpleNamespace(stack="dev")
+        self.state = Kept(protected=list(protected), retained=list(retained))
+        self.result = Result(summary={"delete": 12})
+        self.destroyed: list[dict] = []
+
+    def kept(self):
+        return self.state
+
+    def destroy(self, on_event=None, **options):
+        self.destroyed.append(options)
+        return self.result
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """Make `open_engine` hand out the FakeEngine the test configures."""
     import deepseek_deploy.cli.lifecycle as lifecycle
 
-    monkeypatch.setattr(
-        lifecycle,
-        "open_engine",
-        lambda *a, **k: (
-            type("L", (), {"spec": None})(),
-            type("E", (), {"settings": type("S", (), {"stack": "dev"})})(),
-        ),
-    )
+    made = FakeEngine()
+    monkeypatch.setattr(lifecycle, "open_engine", lambda *a, **k: (types.SimpleNamespace(spec=None), made))
+    return made
+
+
+def test_destroy_refuses_without_yes_off_a_terminal(cli, no_pulumi, engine):
     result = cli("destroy", R1)
-    assert result.code == 2 and "--yes" in result.err
+    assert result.code == 2 and "--yes" in result.err and engine.destroyed == []
+
+
+def test_destroy_refuses_a_stack_with_protected_resources_and_names_them(cli, no_pulumi, engine):
+    engine.state.protected.extend(["aws:kms/key:Key bot-kms-key", "aws:s3/bucket:Bucket bot-logging-logs"])
+    result = cli("destroy", R1, "--yes")
+    assert result.code == 2 and engine.destroyed == []  # refused before anything is deleted, even with --yes
+    assert "2 protected resource(s)" in result.err and "aws:kms/key:Key bot-kms-key" in result.err
+    assert "deploy destroy --force" in result.err and "protect: false" in result.err
+
+
+def test_destroy_force_deletes_the_rest_and_keeps_what_is_protected(cli, no_pulumi, engine):
+    engine.state.protected.append("aws:eks/cluster:Cluster bot-eks-cluster")
+    engine.state.retained.append("kubernetes:core/v1:Namespace bot-namespace")
+    result = cli("destroy", R1, "--yes", "--force")
+    assert result.code == 0 and engine.destroyed == [{"keep_protected": True}]
+    assert "kept (protected" in result.err and "aws:eks/cluster:Cluster bot-eks-cluster" in result.err
+    assert "left in the cloud" in result.err and "bot-namespace" in result.err
+
+
+def test_destroy_of_an_unprotected_stack_needs_no_force(cli, no_pulumi, engine):
+    result = cli("destroy", R1, "--yes", "--json")
+    assert result.code == 0 and engine.destroyed == [{"keep_protected": False}]
+    events = [json.loads(line) for line in result.out.splitlines()]
+    assert events[-1] == {"event": "result", "changes": {"delete": 12}, "kept": []}
+
+
+def test_destroy_help_says_protected_resources_are_kept(cli):
+    result = cli("destroy", "--help")
+    assert "--force" in result.out and "protected resources are kept" in " ".join(result.out.split())
 
 
 def test_a_bad_spec_is_exit_2_before_anything_else(cli, write_spec):

@@ -22,6 +22,42 @@ def run():
     return runner
 
 
+@pytest.fixture
+def options(monkeypatch):
+    """Resource options the recorder does not keep: after a run, `options[name]` holds the `protect`,
+    `retain_on_delete` (None when not set) and `timeouts` (create, update) of each resource as the engine
+    would receive them."""
+    from deepseek_deploy.stacks.run import recorder
+
+    seen: dict[str, dict] = {}
+    make_monitor = recorder._monitor
+
+    def monitor(mocks):
+        made = make_monitor(mocks)
+        register = made.RegisterResource
+
+        def register_resource(request):
+            seen[request.name] = {
+                "protect": request.protect if request.HasField("protect") else None,
+                "retain_on_delete": request.retainOnDelete if request.HasField("retainOnDelete") else None,
+                "timeouts": (request.customTimeouts.create, request.customTimeouts.update),
+            }
+            return register(request)
+
+        made.RegisterResource = register_resource
+        return made
+
+    monkeypatch.setattr(recorder, "_monitor", monitor)
+    return seen
+
+
+def kept_names(options: dict[str, dict]) -> tuple[set[str], set[str]]:
+    """(protected, retained but not protected) resource names."""
+    protected = {name for name, o in options.items() if o["protect"]}
+    retained = {name for name, o in options.items() if o["retain_on_delete"] and not o["protect"]}
+    return protected, retained
+
+
 def of_type(recording: Recording, token: str) -> list[dict]:
     return [r for r in recording.resources if r["type"] == token]
 

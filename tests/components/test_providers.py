@@ -413,6 +413,66 @@ def test_marketplace_check_skips_values_unknown_during_preview():
     assert MarketplaceEndpointProvider().check({}, news).failures == []
 
 
+def planned_update(recorded_inputs: dict, news: dict):
+    """What Pulumi does with new inputs: `check` them against the recorded ones, then `diff` the stored state."""
+    provider = MarketplaceEndpointProvider()
+    checked = provider.check(recorded_inputs, news).inputs
+    stored = endpoint_outs(**recorded_inputs)
+    return checked, provider.diff(ENDPOINT_ARN, stored, checked)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"model_source_identifier": HUB_ARN.replace("1.0.0", "1.1.0")},
+        {"kms_key_arn": KMS},
+        {"subnet_ids": ["subnet-9"], "security_group_ids": ["sg-9"]},
+        {"region": "us-east-1"},
+    ],
+    ids=["model", "key", "network", "region"],
+)
+def test_a_change_update_cannot_apply_makes_a_new_endpoint_beside_the_serving_one(change):
+    checked, diff = planned_update(endpoint_props(), endpoint_props(**change))
+    name = checked["endpoint_name"]
+    assert name != "bot-endpoint" and re.fullmatch(r"bot-endpoint-[0-9a-f]{6}", name) and len(name) <= 30
+    assert set(change) < set(diff.replaces) and "endpoint_name" in diff.replaces
+    # A name of its own: Pulumi creates the new endpoint (waiting until it is InService), points everything at it,
+    # and only then deletes the old one.
+    assert diff.delete_before_replace is False
+
+
+def test_the_replacement_name_is_the_same_in_preview_and_up_and_differs_per_model():
+    news = endpoint_props(model_source_identifier=HUB_ARN.replace("1.0.0", "1.1.0"))
+    first, _ = planned_update(endpoint_props(), news)
+    again, _ = planned_update(endpoint_props(), dict(news))
+    other, _ = planned_update(endpoint_props(), endpoint_props(model_source_identifier=HUB_ARN.replace("8b", "70b")))
+    assert first["endpoint_name"] == again["endpoint_name"] != other["endpoint_name"]
+
+
+@pytest.mark.parametrize(
+    "change", [{}, {"instance_count": 3}, {"instance_type": "ml.g6.48xlarge"}, {"tags": {"team": "platform"}}]
+)
+def test_an_endpoint_keeps_its_name_while_it_stays(change):
+    # A stack deployed before replacements were named (the asked name) and one already replaced (a made name).
+    for current in ("bot-endpoint", "bot-endpoint-0a1b2c"):
+        checked, diff = planned_update(endpoint_props(endpoint_name=current), endpoint_props(**change))
+        assert checked["endpoint_name"] == current and diff.replaces == []
+
+
+def test_a_replaced_endpoint_is_replaced_again_beside_itself():
+    recorded = endpoint_props(endpoint_name="bot-endpoint-0a1b2c")
+    checked, diff = planned_update(recorded, endpoint_props(model_source_identifier=HUB_ARN.replace("8b", "70b")))
+    assert checked["endpoint_name"] not in ("bot-endpoint", "bot-endpoint-0a1b2c")
+    assert diff.delete_before_replace is False
+
+
+def test_a_new_endpoint_takes_the_asked_name_and_a_long_one_still_fits():
+    assert MarketplaceEndpointProvider().check({}, endpoint_props()).inputs["endpoint_name"] == "bot-endpoint"
+    base = "a-deployment-name-of-30-chars-"[:30]
+    checked, _ = planned_update(endpoint_props(endpoint_name=base), endpoint_props(endpoint_name=base, kms_key_arn=KMS))
+    assert len(checked["endpoint_name"]) <= 30 and checked["endpoint_name"].startswith("a-deployment-name-of-30")
+
+
 # --- Model import job -----------------------------------------------------------------------------
 
 

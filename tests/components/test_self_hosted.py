@@ -98,7 +98,11 @@ def test_a_one_gpu_distill(eks):
         vllm["resources"]["limits"]["nvidia.com/gpu"] == "1"
         and vllm["resources"]["requests"] == vllm["resources"]["limits"]
     )
-    assert workload["spec"]["strategy"] == {"type": "Recreate"}
+    # One pod at a time, the old one first: never a spare GPU, and the other replicas keep serving.
+    assert workload["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1},
+    }
     assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     assert pod["nodeSelector"] == {"deepseek-deploy/gpu": "true"} and pod["automountServiceAccountToken"] is False
     shm = next(v for v in pod["volumes"] if v["name"] == "shm")["emptyDir"]

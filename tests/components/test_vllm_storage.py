@@ -31,7 +31,8 @@ def test_by_default_each_pod_of_a_scaled_deployment_gets_its_own_volume(run):
     recording = vllm(run, replicas=2, autoscaling=SCALING, storage_class="gp3")
     assert of_type(recording, "kubernetes:core/v1:PersistentVolumeClaim") == []  # nothing shared
     workload = one(recording, "kubernetes:apps/v1:Deployment")["inputs"]["spec"]
-    assert workload["strategy"] == {"type": "Recreate"}  # a rolling update would wait for a spare GPU
+    # No surge, one pod at a time: a rollout never waits for a spare GPU, and the other replicas keep serving.
+    assert workload["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
     claim = models_volume(workload["template"]["spec"])["ephemeral"]["volumeClaimTemplate"]["spec"]
     assert claim["accessModes"] == ["ReadWriteOnce"] and claim["storageClassName"] == "gp3"
     assert claim["resources"]["requests"]["storage"] == "200Gi"

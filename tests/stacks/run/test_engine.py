@@ -251,3 +251,67 @@ def test_operations_on_a_deployed_stack_select_it_and_never_create_one(monkeypat
         getattr(engine, operation)()
     assert caught.value.code == 1 and "does not exist" in caught.value.message
     assert selected == ["dev"] and created == []
+
+
+EXPORTED = real.Deployment(
+    version=3,
+    deployment={
+        "resources": [
+            {
+                "urn": "urn:pulumi:dev::deepseek-bot::pulumi:pulumi:Stack::deepseek-bot-dev",
+                "type": "pulumi:pulumi:Stack",
+            },
+            {
+                "urn": "urn:pulumi:dev::deepseek-bot::deepseek-deploy:security:EncryptionKey$aws:kms/key:Key::"
+                "bot-kms-key",
+                "type": "aws:kms/key:Key",
+                "protect": True,
+                "retainOnDelete": True,
+            },
+            {
+                "urn": "urn:pulumi:dev::deepseek-bot::kubernetes:core/v1:Namespace::bot-namespace",
+                "type": "kubernetes:core/v1:Namespace",
+                "retainOnDelete": True,
+            },
+            {"urn": "urn:pulumi:dev::deepseek-bot::aws:eks/nodeGroup:NodeGroup::bot-eks-gpu", "type": "x"},
+            # The old half of an interrupted replacement: it is going away, so it keeps nothing.
+            {"urn": "urn:pulumi:dev::deepseek-bot::aws:kms/key:Key::old", "type": "k", "protect": True, "delete": True},
+        ]
+    },
+)
+
+
+def test_the_state_says_what_a_destroy_keeps():
+    kept = eng.kept_resources(EXPORTED)
+    assert kept.protected == ["aws:kms/key:Key bot-kms-key"]
+    assert kept.retained == ["kubernetes:core/v1:Namespace bot-namespace"]
+    assert eng.kept_resources(real.Deployment(version=3, deployment={})) == eng.Kept()
+
+
+class StateStack(FakeStack):
+    def export_stack(self):
+        self.calls.append(("export",))
+        return EXPORTED
+
+    def destroy(self, on_event=None, **options):
+        self.calls.append(("destroy", options))
+        return types.SimpleNamespace(summary=types.SimpleNamespace(resource_changes={"delete": 9}))
+
+
+def selected_engine(stack, tmp_path):
+    auto = fake_automation(stack, {})
+    auto.select_stack = lambda stack_name, project_name, program, opts: stack
+    (tmp_path / "deepseek-deploy" / "pulumi").mkdir(parents=True)
+    settings = eng.resolve(SPEC, env={**ENV, "XDG_STATE_HOME": str(tmp_path)})
+    return eng.Engine(settings, lambda: None, pulumi_command="CLI", automation=auto)
+
+
+def test_destroy_keeps_protected_resources_only_when_asked(tmp_path):
+    stack = StateStack()
+    engine = selected_engine(stack, tmp_path)
+    assert engine.kept().protected == ["aws:kms/key:Key bot-kms-key"] and ("export",) in stack.calls
+    engine.destroy()
+    result = engine.destroy(keep_protected=True)
+    # Pulumi's own --exclude-protected: the protected resources and what they depend on stay, the rest goes.
+    assert [c for c in stack.calls if c[0] == "destroy"] == [("destroy", {}), ("destroy", {"exclude_protected": True})]
+    assert result.summary == {"delete": 9}
