@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return exit_.exit_code
     except typer.TyperException as error:  # usage errors: unknown option, missing argument
         if state["json"]:
-            return _fail(error.format_message(), error.exit_code, error)  # type: ignore[attr-defined]
+            return _fail(error.format_message(), error.exit_code, error)
         error.show()  # type: ignore[attr-defined]
         return error.exit_code
     except errors.DeployError as error:  # every expected failure, caught once

@@ -186,7 +186,7 @@ def boto3_clients(deployment: Deployment, profile: Optional[str]) -> Clients:
     import boto3
 
     session = boto3.session.Session(profile_name=profile, region_name=deployment.spec.region)
-    return lambda service: session.client(service)  # type: ignore[call-overload]
+    return lambda service: session.client(service)
 
 
 def findings(

@@ -21,8 +21,8 @@ def _checkpoint(root: str, project: str, stack: str) -> dict[str, Any] | None:
         for candidate, opener in ((path, open), (path + ".gz", gzip.open)):
             if os.path.isfile(candidate):
                 try:
-                    with opener(candidate, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-                        return json.load(handle)  # type: ignore[no-any-return]
+                    with opener(candidate, "rt", encoding="utf-8") as handle:
+                        return json.load(handle)
                 except (OSError, ValueError):
                     return None
     return None
@@ -34,6 +34,6 @@ def recorded_outputs(backend_url: str, project: str, stack: str) -> dict[str, An
         return {}
     document = _checkpoint(backend_url[len("file://") :], project, stack) or {}
     resources = (document.get("checkpoint") or {}).get("latest", {}).get("resources") or []
-    root = next((r for r in resources if r.get("type") == "pulumi:pulumi:Stack"), {})
+    root: dict[str, Any] = next((r for r in resources if r.get("type") == "pulumi:pulumi:Stack"), {})
     outputs = root.get("outputs") or {}
     return outputs if isinstance(outputs, dict) else {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import BAD_INPUT, DeployError
@@ -51,7 +52,7 @@ def _read(path: str) -> bytes | None:
         return handle.read()
 
 
-def edited(directory: str, files: dict[str, Content], record: str) -> list[str]:
+def edited(directory: str, files: Mapping[str, Content], record: str) -> list[str]:
     """Files that would change and that differ from what the tool last wrote there."""
     recorded_text = _read(os.path.join(directory, record))
     recorded: dict[str, str] = json.loads(recorded_text) if recorded_text else {}
@@ -63,7 +64,7 @@ def edited(directory: str, files: dict[str, Content], record: str) -> list[str]:
     return found
 
 
-def write_tracked(directory: str, files: dict[str, Content], *, record: str, since: str, force: bool) -> Written:
+def write_tracked(directory: str, files: Mapping[str, Content], *, record: str, since: str, force: bool) -> Written:
     """Write `files` (relative path -> text) into `directory` and record their hashes in `record`."""
     try:
         conflicts = edited(directory, files, record)
