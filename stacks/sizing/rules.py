@@ -15,6 +15,7 @@ from typing import Literal
 from .. import catalog
 from ..spec.mode_sections import weights_cache_problem
 from ..spec.models import BaseSpec, CustomImportSpec, MarketplaceSpec, SelfHostedSpec, ServerlessSpec
+from ..spec.names import name_problem
 from . import capacity
 
 Severity = Literal["error", "warning"]
@@ -29,6 +30,13 @@ class Problem:
 
 def _modes_serving(model: catalog.Model) -> str:
     return ", ".join(model.supported_modes)
+
+
+def derived_names(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
+    """`name` prefixes IAM roles, Helm releases and more: refused when one of them would be too long."""
+    problem = name_problem(spec)
+    if problem:
+        yield Problem(("name",), f"name: {problem}")
 
 
 def mode_offers_model(spec: BaseSpec, model: catalog.Model) -> Iterable[Problem]:
@@ -342,6 +350,7 @@ def self_hosted_weights_cache(spec: BaseSpec, model: catalog.Model) -> Iterable[
 
 
 RULES: tuple[Callable[[BaseSpec, catalog.Model], Iterable[Problem]], ...] = (
+    derived_names,
     mode_offers_model,
     region_offers_model,
     serverless_profile,

@@ -4,46 +4,30 @@ Every problem becomes a `Diagnostic` that reads `FILE:LINE:COL: message`: a typo
 the closest known key, a section of another mode says which mode it belongs to, and
 nothing is ever reported as a traceback. Rules that need the capacity planner run one layer
 up, in `sizing.deployment`, which points its problems at lines through `LoadedSpec.locate`.
+
+The structure checked here is exactly the published JSON Schema's (`schema.py`): a diagnostic with
+`stage == "structure"` is one the schema also states; `stage == "rule"` marks the few checks JSON
+Schema cannot state (`fields.rule`), and every problem of the later catalog and capacity rules.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from .. import catalog
 from ..errors import BAD_INPUT, DeployError
-from .models import MODE_SECTIONS, SPEC_CLASSES, BaseSpec, section_at
+from .diagnostics import Diagnostic, Severity, from_validation_error, kind_of, shown
+from .models import MODE_SECTIONS, SPEC_CLASSES, BaseSpec
 from .sections import MODES
 from .yaml_source import Position, SourceMap, YamlSyntaxError, parse
 
+__all__ = ["Diagnostic", "LoadedSpec", "SpecError", "load_spec", "load_text"]
+
 MAX_SPEC_BYTES = 1024 * 1024
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    file: str
-    line: int
-    column: int
-    message: str
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}:{self.column}: {prefix}{self.message}"
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "message": self.message,
-            "severity": self.severity,
-        }
 
 
 class SpecError(DeployError):
@@ -80,106 +64,7 @@ class LoadedSpec:
         """A diagnostic at the key (for sections) or value at `path`."""
         prefer_key = path not in self.source.values or path in self.source.containers
         position = self.source.locate(path, prefer_key=prefer_key)
-        return Diagnostic(self.path, position.line, position.column, message, severity)
-
-
-# ---------------------------------------------------------------- pydantic errors -> diagnostics
-
-
-def _path_text(path: tuple) -> str:
-    text = ""
-    for element in path:
-        text += f"[{element}]" if isinstance(element, int) else (f".{element}" if text else str(element))
-    return text
-
-
-def _describe(cls: type[BaseModel], path: tuple) -> str | None:
-    parent = section_at(cls, path[:-1])
-    if parent is None or not path:
-        return None
-    info = parent.model_fields.get(path[-1])
-    return info.description if info else None
-
-
-def _message_for(error: dict[str, Any], cls: type[BaseModel], path: tuple) -> tuple[str, bool]:
-    """Message for one pydantic error, and whether it points at the key rather than the value."""
-    kind = error["type"]
-    value = error.get("input")
-    name = _path_text(path) or "spec"
-    if kind == "missing":
-        description = _describe(cls, path)
-        hint = f": {description}" if description else ""
-        return f"missing required key '{path[-1]}'{hint}", True
-    if kind == "extra_forbidden":
-        key = path[-1]
-        parent = section_at(cls, path[:-1])
-        known = list(parent.model_fields) if parent else []
-        hint = catalog.did_you_mean(str(key), known)
-        where = f" in {_path_text(path[:-1])}" if len(path) > 1 else ""
-        allowed = f" Known keys{where}: {', '.join(known)}" if known and not hint else ""
-        return f"unknown key '{key}'{where}{hint}{allowed}", True
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",") if c.strip(" '")]
-        hint = catalog.did_you_mean(str(value), choices) if isinstance(value, str) else ""
-        return f"{name}: '{value}' is not allowed{hint} Expected one of: {', '.join(choices)}", False
-    if kind == "value_error":
-        message = error["msg"].removeprefix("Value error, ")
-        return f"{name}: {message}", False
-    if kind == "assertion_error":
-        return f"{name}: {error['msg'].removeprefix('Assertion failed, ')}", False
-    if kind == "string_pattern_mismatch":
-        description = _describe(cls, path)
-        return f"{name}: '{value}' is not valid. {description or error['msg']}", False
-    if kind in ("model_type", "model_attributes_type", "dict_type") and not isinstance(value, dict):
-        return f"{name}: expected a mapping of keys (key: value), got {_kind(value)}", False
-    if kind in EXPECTED:
-        return f"{name}: expected {EXPECTED[kind]}, got {_kind(value)} {value!r}", False
-    if kind == "list_type":
-        return f"{name}: expected a list (- item), got {_kind(value)}", False
-    return (
-        f"{name}: {error['msg']} (got {_kind(value)} {value!r})" if value is not None else f"{name}: {error['msg']}",
-        False,
-    )
-
-
-EXPECTED = {
-    "bool_parsing": "true or false",
-    "bool_type": "true or false",
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "float_parsing": "a number",
-    "float_type": "a number",
-    "string_type": "text (quote it if YAML reads it as something else)",
-}
-
-
-def _kind(value: Any) -> str:
-    return {
-        dict: "a mapping",
-        list: "a list",
-        str: "text",
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        type(None): "nothing",
-    }.get(type(value), type(value).__name__)
-
-
-def _diagnostics_from(error: ValidationError, cls: type[BaseModel], file: str, source: SourceMap) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    for item in error.errors(include_url=False):
-        loc = tuple(item["loc"])
-        is_key_error = "[key]" in loc
-        path = tuple(e for e in loc if e != "[key]")
-        message, at_key = _message_for(dict(item), cls, path)
-        if item["type"] == "missing":
-            position = source.locate(path[:-1], prefer_key=True) if path[:-1] else Position(1, 1)
-        else:
-            position = source.locate(path, prefer_key=at_key or is_key_error)
-        found.append(Diagnostic(file, position.line, position.column, message))
-    return found
+        return Diagnostic(self.path, position.line, position.column, message, severity, "rule")
 
 
 # ---------------------------------------------------------------- the loader
@@ -241,13 +126,13 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
             file, "the spec is empty; it needs at least name, model, mode and region (`deploy init` writes a starter)"
         )
     if not isinstance(data, dict):
-        raise _fail(file, f"the spec must be a mapping of keys (name: ..., model: ...), not {_kind(data)}")
+        raise _fail(file, f"the spec must be a mapping of keys (name: ..., model: ...), not {kind_of(data)}")
     if "mode" not in data:
         raise _fail(file, f"missing required key 'mode' ({' | '.join(MODES)})")
     mode = data["mode"]
     if not isinstance(mode, str) or mode not in SPEC_CLASSES:
         hint = catalog.did_you_mean(str(mode), list(MODES))
-        message = f"mode: '{mode}' is not a mode{hint} Modes: {', '.join(MODES)}"
+        message = f"mode: {shown(mode)} is not a mode{hint} Modes: {', '.join(MODES)}"
         raise _fail(file, message, source.locate(("mode",)))
 
     cls = SPEC_CLASSES[mode]
@@ -255,7 +140,7 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
     try:
         spec = cls.model_validate(data)
     except ValidationError as error:
-        for diagnostic in _diagnostics_from(error, cls, file, source):
+        for diagnostic in from_validation_error(error, cls, data, file, source):
             if not any(diagnostic.line == d.line and diagnostic.column == d.column for d in diagnostics):
                 diagnostics.append(diagnostic)
     if diagnostics:

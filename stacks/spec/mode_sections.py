@@ -5,20 +5,35 @@ weights, and the self-hosted cluster and vLLM server.
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
-from .sections import Cidr, KmsKey, Section
+from . import patterns
+from .fields import (
+    EndpointCidr,
+    EnvName,
+    Image,
+    Int,
+    KmsKey,
+    Namespace,
+    SourceRange,
+    WeightsSource,
+    host_bits_rule,
+    ipv4_cidr_problem,
+    rule,
+    whole_number,
+    world_rule,
+)
+from .sections import Section
 
 # RFC 1918: what "internal" means where the cluster's VPC is not known.
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
-ACM_CERTIFICATE_ARN = r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$"
-STORAGE_CLASS_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 # AWS allows VPCs from /16 to /28; a created cluster carves 2 public and 2 private subnets, and load
 # balancers need public subnets of /27 or larger (components/vpc.py), so it needs a /23 or larger.
 LARGEST_VPC_PREFIX, SMALLEST_VPC_PREFIX, SMALLEST_CREATED_VPC_PREFIX = 16, 28, 23
+# Sane ceilings for counts: far above what one DeepSeek deployment uses, far below what overflows anything.
+MAX_INSTANCES, MAX_PARALLEL, MAX_CONTEXT, MAX_VOLUME_GI = 100, 64, 1_048_576, 16_384
 
 # ---------------------------------------------------------------- mode sections
 
@@ -35,18 +50,18 @@ class ServerlessOptions(Section):
 
 
 class EndpointAutoscaling(Section):
-    min: int = Field(1, ge=1, description="Fewest instances.")
-    max: int = Field(4, ge=1, description="Most instances.")
-    target_invocations_per_instance: int = Field(
-        10, ge=1, description="Scale out above this many invocations per instance per minute."
+    min: Int = Field(1, ge=1, le=MAX_INSTANCES, description="Fewest instances.")
+    max: Int = Field(4, ge=1, le=MAX_INSTANCES, description="Most instances.")
+    target_invocations_per_instance: Int = Field(
+        10, ge=1, le=100_000, description="Scale out above this many invocations per instance per minute."
     )
 
 
 class EndpointSpec(Section):
-    instance_type: str | None = Field(
+    instance_type: Annotated[str, Field(max_length=64)] | None = Field(
         None, description="SageMaker instance type. Default: the catalog's choice for the model."
     )
-    instance_count: int = Field(1, ge=1, description="Instances to start with.")
+    instance_count: Int = Field(1, ge=1, le=MAX_INSTANCES, description="Instances to start with.")
     autoscaling: EndpointAutoscaling | None = Field(
         None, description="Application Auto Scaling of the endpoint variant."
     )
@@ -57,53 +72,49 @@ class EndpointSpec(Section):
 
 
 class WeightsSpec(Section):
-    source: str = Field(
+    source: WeightsSource = Field(
         description="Where the weights are: s3://bucket/prefix/, hf://org/repo (uploaded for you), or a local "
         "directory."
     )
 
-    @field_validator("source")
-    @classmethod
-    def _source(cls, value: str) -> str:
-        if value.startswith("s3://"):
-            if not re.match(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$", value):
-                raise ValueError(f"'{value}' is not an S3 URI (expected s3://bucket/prefix/)")
-        elif value.startswith("hf://"):
-            if not re.match(r"^hf://[\w.\-]+/[\w.\-]+$", value):
-                raise ValueError(f"'{value}' is not a Hugging Face repo (expected hf://org/name)")
-        elif "://" in value:
-            raise ValueError(f"'{value}' uses an unsupported scheme; use s3://, hf:// or a local directory")
-        return value
-
 
 class ClusterNodes(Section):
-    min: int = Field(1, ge=0, description="Fewest GPU nodes.")
-    max: int = Field(4, ge=1, description="Most GPU nodes.")
+    min: Int = Field(1, ge=0, le=MAX_INSTANCES, description="Fewest GPU nodes.")
+    max: Int = Field(4, ge=1, le=MAX_INSTANCES, description="Most GPU nodes.")
 
 
 class ClusterSpec(Section):
-    kubeconfig: str | None = Field(
+    kubeconfig: Annotated[str, Field(min_length=1, max_length=4096)] | None = Field(
         None,
         description="Path to a kubeconfig for an existing cluster (any cloud or on-prem). Default: ~/.kube/config.",
     )
-    context: str | None = Field(None, description="The kubeconfig context to use. Default: the current context.")
+    context: Annotated[str, Field(min_length=1, max_length=1024)] | None = Field(
+        None, description="The kubeconfig context to use. Default: the current context."
+    )
     create: Literal["eks"] | None = Field(None, description="`eks` creates a GPU EKS cluster for this deployment.")
     kubernetes_version: str = Field(
         "1.36",
-        pattern=r"^1\.\d{2}$",
+        pattern=patterns.KUBERNETES_VERSION,
         description="Kubernetes version of a created EKS cluster (default: the newest in EKS standard support the "
         "catalog confirms).",
     )
-    node_instance_type: str | None = Field(
+    node_instance_type: Annotated[str, Field(max_length=64)] | None = Field(
         None, description="GPU node instance type of a created cluster. Default: the planner's choice."
     )
     nodes: ClusterNodes = Field(default_factory=ClusterNodes, description="GPU node group size of a created cluster.")
     capacity_type: Literal["on-demand", "spot"] = Field("on-demand", description="on-demand or spot GPU nodes.")
-    endpoint_public_cidrs: list[Cidr] = Field(
+    endpoint_public_cidrs: list[EndpointCidr] = Field(
         default_factory=list,
-        description="CIDRs that may reach the created cluster's API endpoint; empty keeps the endpoint private.",
+        max_length=40,
+        description="IPv4 CIDRs that may reach the created cluster's API endpoint (at most 40); empty keeps the "
+        "endpoint private. 0.0.0.0/0, or ranges that together cover the internet, are refused.",
     )
-    vpc_cidr: str | None = Field(
+    vpc_cidr: (
+        Annotated[
+            str, Field(max_length=64), WithJsonSchema({"type": "string", "maxLength": 64, "pattern": patterns.VPC_CIDR})
+        ]
+        | None
+    ) = Field(
         None,
         description="The cluster's VPC (IPv4 CIDR). A created cluster: the VPC to create, /16 to /23 (default "
         "10.42.0.0/16). An existing cluster: the VPC its load balancers live in; an internal endpoint admits "
@@ -111,21 +122,29 @@ class ClusterSpec(Section):
         "(default: the private ranges 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16).",
     )
 
+    @field_validator("endpoint_public_cidrs")
+    @classmethod
+    def _not_the_world(cls, cidrs: list[str]) -> list[str]:
+        world_rule(
+            cidrs,
+            "together these ranges open the cluster API to the whole internet (0.0.0.0/0); list only your own ranges",
+        )
+        return cidrs
+
     @field_validator("vpc_cidr")
     @classmethod
     def _vpc_cidr(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return value
-        try:
-            network = ipaddress.ip_network(value, strict=True)
-        except ValueError as error:
-            raise ValueError(f"'{value}' is not a CIDR block such as 10.42.0.0/16 ({error})") from None
-        if network.version != 4:
-            raise ValueError(f"'{value}' is IPv6; give the VPC's IPv4 CIDR block, such as 10.42.0.0/16")
-        if not LARGEST_VPC_PREFIX <= network.prefixlen <= SMALLEST_VPC_PREFIX:
-            raise ValueError(f"'{value}' cannot be a VPC: AWS allows /{LARGEST_VPC_PREFIX} to /{SMALLEST_VPC_PREFIX}")
-        if info.data.get("create") and network.prefixlen > SMALLEST_CREATED_VPC_PREFIX:
-            raise ValueError(
+        if ipv4_cidr_problem(value, "10.42.0.0/16", patterns.VPC_CIDR):
+            if ipv4_cidr_problem(value, "10.42.0.0/16") is None:  # a CIDR block, but not a VPC's size
+                raise ValueError(
+                    f"'{value}' cannot be a VPC: AWS allows /{LARGEST_VPC_PREFIX} to /{SMALLEST_VPC_PREFIX}"
+                )
+            raise ValueError(f"{ipv4_cidr_problem(value, '10.42.0.0/16')} (the VPC's IPv4 CIDR block)")
+        host_bits_rule(value)
+        if info.data.get("create") and ipaddress.IPv4Network(value).prefixlen > SMALLEST_CREATED_VPC_PREFIX:
+            raise rule(
                 f"'{value}' is too small for a created cluster's two public and two private subnets; "
                 f"give a /{SMALLEST_CREATED_VPC_PREFIX} or larger, such as 10.42.0.0/16"
             )
@@ -134,7 +153,7 @@ class ClusterSpec(Section):
     @model_validator(mode="after")
     def _one_cluster(self) -> ClusterSpec:
         if self.create and (self.kubeconfig or self.context):
-            raise ValueError("give either `create: eks` or `kubeconfig`/`context` for an existing cluster, not both")
+            raise rule("give either `create: eks` or `kubeconfig`/`context` for an existing cluster, not both")
         return self
 
 
@@ -147,29 +166,35 @@ class GpuSpec(Section):
         description="GPU of an existing cluster's nodes (A10G, L4, L40S, A100-40GB, A100-80GB, H100, H200). On a "
         "created EKS cluster it follows node_instance_type.",
     )
-    count: int | Literal["auto"] = Field(
+    count: Annotated[int, Field(ge=1, le=16), BeforeValidator(whole_number)] | Literal["auto"] = Field(
         "auto", description="GPUs per node a replica uses; auto = the planner's choice."
     )
 
 
 class ServingAutoscaling(Section):
-    min: int = Field(1, ge=0, description="Fewest replicas.")
-    max: int = Field(4, ge=1, description="Most replicas.")
-    target_waiting_requests: int = Field(
-        5, ge=1, description="Scale out when this many requests wait in vLLM's queue (vllm:num_requests_waiting)."
+    min: Int = Field(1, ge=0, le=MAX_INSTANCES, description="Fewest replicas.")
+    max: Int = Field(4, ge=1, le=MAX_INSTANCES, description="Most replicas.")
+    target_waiting_requests: Int = Field(
+        5,
+        ge=1,
+        le=10_000,
+        description="Scale out when this many requests wait in vLLM's queue (vllm:num_requests_waiting).",
     )
     prometheus_address: str = Field(
         "http://prometheus-operated.monitoring.svc:9090",
-        pattern=r"^https?://\S+$",
+        max_length=2048,
+        pattern=patterns.HTTP_URL,
         description="Prometheus that scrapes vLLM's metrics; KEDA reads the queue length from it.",
     )
 
 
 class WeightsCache(Section):
-    size_gi: int = Field(200, ge=10, description="Size of each weights cache volume, in GiB.")
+    size_gi: Int = Field(
+        200, ge=10, le=MAX_VOLUME_GI, description="Size of each weights cache volume, in GiB (at most 16384, EBS's)."
+    )
     storage_class: str | None = Field(
         None,
-        pattern=STORAGE_CLASS_NAME,
+        pattern=patterns.STORAGE_CLASS,
         max_length=253,
         description="StorageClass of the weights cache. An existing cluster: default its default class (`deploy "
         "plan` says which); with volume: shared it must name a ReadWriteMany class (EFS, FSx for Lustre). A created "
@@ -186,27 +211,10 @@ class WeightsCache(Section):
     )
 
 
-def _check_source_range(value: str) -> str:
-    try:
-        network = ipaddress.ip_network(value, strict=True)
-    except ValueError as error:
-        raise ValueError(f"'{value}' is not a CIDR block such as 203.0.113.0/24 ({error})") from None
-    if network.prefixlen == 0:
-        raise ValueError(
-            f"'{value}' would let the whole internet connect; list the ranges your clients use, e.g. 203.0.113.0/24"
-        )
-    if network.version != 4:
-        raise ValueError(f"'{value}' is IPv6; the load balancer is IPv4, so give IPv4 ranges such as 203.0.113.0/24")
-    return value
-
-
-# Validated per item, so an error points at the item's own line.
-SourceRange = Annotated[str, AfterValidator(_check_source_range)]
-
-
 class TlsSpec(Section):
     certificate_arn: str = Field(
-        pattern=ACM_CERTIFICATE_ARN,
+        max_length=2048,
+        pattern=patterns.ACM_CERTIFICATE_ARN,
         description="An ACM certificate in the deployment's region (arn:aws:acm:REGION:ACCOUNT:certificate/ID); the "
         "load balancer serves HTTPS on port 443 with it and forwards to vLLM inside the VPC.",
     )
@@ -214,19 +222,22 @@ class TlsSpec(Section):
 
 class ServingSpec(Section):
     engine: Literal["vllm"] = Field("vllm", description="The inference server.")
-    image: str | None = Field(
+    image: Image | None = Field(
         None, description="Container image, pinned to a tag or digest. Default: the catalog's pinned vLLM image."
     )
-    namespace: str = Field(
-        "deepseek", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63, description="Kubernetes namespace."
+    namespace: Namespace = Field(
+        "deepseek",
+        description="Kubernetes namespace the deployment creates (not default, kube-* or an add-on's namespace).",
     )
-    replicas: int = Field(1, ge=1, description="Model replicas (each spans pipeline_parallel nodes).")
+    replicas: Int = Field(1, ge=1, le=MAX_INSTANCES, description="Model replicas (each spans pipeline_parallel nodes).")
     gpu: GpuSpec = Field(default_factory=GpuSpec, description="The GPUs each replica gets.")
-    tensor_parallel: int | Literal["auto"] = Field("auto", description="Tensor-parallel size; auto = GPUs per node.")
-    pipeline_parallel: int | Literal["auto"] = Field(
-        "auto", description="Pipeline-parallel size; auto = nodes a replica spans."
+    tensor_parallel: Annotated[int, Field(ge=1, le=MAX_PARALLEL), BeforeValidator(whole_number)] | Literal["auto"] = (
+        Field("auto", description="Tensor-parallel size; auto = GPUs per node.")
     )
-    max_model_len: int | Literal["auto"] = Field(
+    pipeline_parallel: Annotated[int, Field(ge=1, le=MAX_PARALLEL), BeforeValidator(whole_number)] | Literal["auto"] = (
+        Field("auto", description="Pipeline-parallel size; auto = nodes a replica spans.")
+    )
+    max_model_len: Annotated[int, Field(ge=1, le=MAX_CONTEXT), BeforeValidator(whole_number)] | Literal["auto"] = Field(
         "auto", description="Context length; auto = the largest whose KV cache fits."
     )
     gpu_memory_utilization: float = Field(0.90, gt=0.3, le=0.98, description="Share of GPU memory vLLM may use.")
@@ -255,17 +266,17 @@ class ServingSpec(Section):
     )
     source_ranges: list[SourceRange] = Field(
         default_factory=list,
+        max_length=50,
         validate_default=True,
         description="IPv4 CIDRs that may connect through the load balancer (loadBalancerSourceRanges); the "
         "NetworkPolicy admits only these and the load balancer's health checks. Required when public; 0.0.0.0/0 is "
-        "refused. Default for an internal endpoint: cluster.vpc_cidr, else the private ranges.",
+        "refused; at most 50. Default for an internal endpoint: cluster.vpc_cidr, else the private ranges.",
     )
     tls: TlsSpec | None = Field(
         None, description="TLS where the endpoint leaves the cluster (load-balancer/ingress): an ACM certificate."
     )
-    hf_token_env: Optional[str] = Field(
+    hf_token_env: Optional[EnvName] = Field(
         None,
-        pattern=r"^[A-Z_][A-Z0-9_]*$",
         description="Name of the environment variable that holds a Hugging Face token at deploy time (never the token "
         "itself).",
     )
@@ -275,11 +286,11 @@ class ServingSpec(Section):
     @classmethod
     def _public_endpoint(cls, public: bool, info: ValidationInfo) -> bool:
         if public and info.data.get("expose") == "cluster-ip":
-            raise ValueError(
+            raise rule(
                 "public: true needs expose: load-balancer (or ingress); a cluster-ip endpoint never leaves the cluster"
             )
         if public and info.data.get("api_key") is False:
-            raise ValueError(
+            raise rule(
                 "a public endpoint must require an API key: set api_key: true (or public: false for an internal "
                 "load balancer)"
             )
@@ -289,41 +300,26 @@ class ServingSpec(Section):
     @classmethod
     def _source_ranges(cls, ranges: list[str], info: ValidationInfo) -> list[str]:
         if ranges and info.data.get("expose") == "cluster-ip":
-            raise ValueError(
+            raise rule(
                 "source_ranges applies to expose: load-balancer or ingress; a cluster-ip endpoint is reachable only "
                 "inside the cluster"
             )
         if info.data.get("public") and not ranges:
-            raise ValueError(
+            raise rule(
                 "a public endpoint needs source_ranges, the IPv4 CIDRs of the clients that may connect, for example "
                 "source_ranges: [203.0.113.0/24] (0.0.0.0/0, the whole internet, is refused)"
             )
-        networks = ipaddress.collapse_addresses(ipaddress.IPv4Network(r) for r in ranges)
-        if any(network.prefixlen == 0 for network in networks):
-            raise ValueError(
-                "together these ranges cover the whole internet (0.0.0.0/0); list only your clients' ranges"
-            )
+        world_rule(ranges, "together these ranges cover the whole internet (0.0.0.0/0); list only your clients' ranges")
         return ranges
 
     @field_validator("tls")
     @classmethod
     def _tls(cls, tls: TlsSpec | None, info: ValidationInfo) -> TlsSpec | None:
         if tls is not None and info.data.get("expose") == "cluster-ip":
-            raise ValueError(
+            raise rule(
                 "tls applies where the endpoint leaves the cluster: set expose: load-balancer or ingress, or remove tls"
             )
         return tls
-
-    @field_validator("image")
-    @classmethod
-    def _pinned(cls, image: str | None) -> str | None:
-        if image is not None:
-            name = image.rsplit("/", 1)[-1]
-            if "@sha256:" not in image and (":" not in name or name.endswith(":latest")):
-                raise ValueError(
-                    f"'{image}' is not pinned; give a version tag or digest (e.g. vllm/vllm-openai:v0.11.0)"
-                )
-        return image
 
 
 def weights_cache_problem(cluster: ClusterSpec, serving: ServingSpec) -> tuple[tuple[str, ...], str] | None:

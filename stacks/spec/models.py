@@ -11,16 +11,17 @@ import types
 import typing
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, Field, WithJsonSchema, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema, field_validator
 
 from .. import catalog
+from . import patterns
+from .fields import KmsKey
 from .mode_sections import ClusterSpec, EndpointSpec, ServerlessOptions, ServingSpec, WeightsSpec
 from .sections import (
     BEDROCK_MODES,
     AccessSpec,
     BudgetSpec,
     GuardrailSpec,
-    KmsKey,
     Mode,
     NetworkSpec,
     ObservabilitySpec,
@@ -30,30 +31,65 @@ from .sections import (
 # ---------------------------------------------------------------- the spec
 
 
+MAX_TAGS = 45  # AWS allows 50 per resource and deepseek-deploy adds 5
+MAX_TAG_NUMBER = 10**15  # a number tag (`cost-center: 4711`) is written out as text: keep it short and exact
+
+
 def _tag_value(value: Any) -> Any:
     # `cost-center: 1234` in YAML is an int; AWS tags are strings.
-    return str(value).lower() if isinstance(value, bool) else (str(value) if isinstance(value, (int, float)) else value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        if not -MAX_TAG_NUMBER <= value <= MAX_TAG_NUMBER:  # also NaN and infinity
+            raise ValueError(f"a number tag value must lie within ±10^15 (got {value!r}); quote it to give text")
+        return str(value)
+    return value
 
 
-TagKey = Annotated[str, Field(min_length=1, max_length=128)]
-TagValue = Annotated[str, Field(max_length=256)]
+def _tag_key(key: str) -> str:
+    if patterns.matches(patterns.RESERVED_TAG_PREFIX, key):
+        raise ValueError(f"tag key '{key}' uses the reserved prefix 'aws:'")
+    return key
+
+
+TagKey = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_tag_key)]
+TagValue = Annotated[str, BeforeValidator(_tag_value), Field(max_length=256)]
 # Numbers and booleans are accepted and turned into strings, so the schema admits them too.
 TAGS_JSON_SCHEMA = {
     "type": "object",
-    "propertyNames": {"minLength": 1, "maxLength": 128},
-    "additionalProperties": {"type": ["string", "number", "boolean"], "maxLength": 256},
+    "maxProperties": MAX_TAGS,
+    "propertyNames": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128,
+        "not": {"pattern": patterns.RESERVED_TAG_PREFIX},
+    },
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "string", "maxLength": 256},
+            {"type": "boolean"},
+            {"type": "number", "minimum": -MAX_TAG_NUMBER, "maximum": MAX_TAG_NUMBER},
+        ]
+    },
 }
+
+
+def model_names() -> list[str]:
+    """Every catalog id and alias, exactly as the spec must spell them (the schema's enum)."""
+    return sorted({name for model in catalog.models() for name in (model.id, *model.aliases)})
 
 
 class BaseSpec(Section):
     name: str = Field(
-        pattern=r"^[a-z][a-z0-9-]{1,38}$",
+        pattern=patterns.NAME,
         description="Names the stack and prefixes every resource: a lowercase letter, then 1-38 lowercase letters, "
         "digits or dashes.",
     )
-    model: str = Field(description="A catalog id or alias (`deploy models` lists them).")
+    model: str = Field(max_length=64, description="A catalog id or alias, lowercase (`deploy models` lists them).")
     mode: Mode = Field(description="serverless | marketplace | custom-import | self-hosted")
-    region: str = Field(description="AWS region of the deployment (also where state, logs and alarms live).")
+    region: str = Field(
+        max_length=32, description="AWS region of the deployment (also where state, logs and alarms live)."
+    )
     tags: Annotated[dict[TagKey, TagValue], WithJsonSchema(TAGS_JSON_SCHEMA)] = Field(
         default_factory=dict, description="Tags applied to every taggable resource."
     )
@@ -70,7 +106,12 @@ class BaseSpec(Section):
     @field_validator("model")
     @classmethod
     def _known_model(cls, value: str) -> str:
-        return catalog.resolve_model_id(value)
+        canonical = catalog.resolve_model_id(value)  # the catalog's message names the known models
+        if value not in model_names():
+            raise ValueError(
+                f"unknown model '{value}'; did you mean '{value.lower()}'? Model ids and aliases are lowercase"
+            )
+        return canonical
 
     @field_validator("region")
     @classmethod
@@ -78,23 +119,13 @@ class BaseSpec(Section):
         catalog.check_region(value)
         return value
 
-    @field_validator("tags", mode="before")
-    @classmethod
-    def _stringify_tags(cls, tags: Any) -> Any:
-        if isinstance(tags, dict):
-            return {key: _tag_value(value) for key, value in tags.items()}
-        return tags
-
     @field_validator("tags")
     @classmethod
-    def _tag_rules(cls, tags: dict[str, str]) -> dict[str, str]:
-        if len(tags) > 45:  # AWS allows 50; the tool adds its own
+    def _tag_count(cls, tags: dict[str, str]) -> dict[str, str]:
+        if len(tags) > MAX_TAGS:
             raise ValueError(
-                f"{len(tags)} tags; AWS allows 50 per resource and deepseek-deploy adds 5, so give at most 45"
+                f"{len(tags)} tags; AWS allows 50 per resource and deepseek-deploy adds 5, so give at most {MAX_TAGS}"
             )
-        for key in tags:
-            if key.lower().startswith("aws:"):
-                raise ValueError(f"tag key '{key}' uses the reserved prefix 'aws:'")
         return tags
 
     @field_validator("guardrail", mode="before")

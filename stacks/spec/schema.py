@@ -1,4 +1,9 @@
-"""The JSON Schema of the spec, for editors (`deploy schema`)."""
+"""The JSON Schema of the spec, for editors (`deploy schema`).
+
+It states exactly the loader's structure (tests/fuzz/test_schema_agreement.py proves it on generated
+documents): what the schema refuses, the loader refuses. The rules it cannot state (`fields.rule`),
+the catalog and the capacity planner then refuse more.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +25,9 @@ def spec_json_schema() -> dict[str, Any]:
     from pydantic import TypeAdapter
 
     from .. import catalog
-    from .models import DeploymentSpec
+    from .models import DeploymentSpec, model_names
 
     schema = TypeAdapter(DeploymentSpec).json_schema(mode="validation")
-    names = sorted({name for model in catalog.models() for name in (model.id, *model.aliases)})
     regions = list(catalog.load().aws_regions)
     for definition in schema.get("$defs", {}).values():
         properties = definition.get("properties", {})
@@ -31,8 +35,10 @@ def spec_json_schema() -> dict[str, Any]:
             if key not in definition.get("required", ()):
                 properties[key] = _allow_empty(body)
         if "model" in properties and "mode" in properties:
-            properties["model"]["enum"] = names
+            properties["model"]["enum"] = model_names()
             properties["region"]["enum"] = regions
+            # `guardrail: false` turns the guardrail off, `guardrail: true` keeps the defaults.
+            properties["guardrail"]["anyOf"].insert(1, {"type": "boolean"})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "deepseek-deploy spec",

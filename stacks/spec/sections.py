@@ -7,10 +7,12 @@ Field names are a product contract (shared/SPEC.md); every field carries a descr
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from . import patterns
+from .fields import Email, Int, PrincipalArn, rule
 
 Mode = Literal["serverless", "marketplace", "custom-import", "self-hosted"]
 MODES: tuple[str, ...] = ("serverless", "marketplace", "custom-import", "self-hosted")
@@ -52,6 +54,7 @@ PiiEntity = Literal[
     "US_SOCIAL_SECURITY_NUMBER",
     "VEHICLE_IDENTIFICATION_NUMBER",
 ]
+MAX_MONTHLY_USD = 1_000_000  # a sane ceiling: the largest self-hosted R1 deployment costs a fraction of it
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
     1,
@@ -78,15 +81,16 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-IAM_PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
-KMS_KEY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[\w/-]+$")
-
 
 class Section(BaseModel):
-    """Base for every spec section: unknown keys are errors; parsed specs are immutable."""
+    """Base for every spec section: unknown keys are errors; parsed specs are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Types are strict, as in the JSON Schema: text is not a number, `"true"` is not a boolean, a list is a
+    list. A number field takes an int (YAML's `1`), a whole-number field takes 3.0 (`fields.Int`), and
+    numbers are finite and bounded. Patterns run on Python's `re`, the engine `jsonschema` uses too.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, regex_engine="python-re")
 
     @model_validator(mode="before")
     @classmethod
@@ -99,36 +103,6 @@ class Section(BaseModel):
                 if not (value is None and key in cls.model_fields and cls.model_fields[key].default_factory is not None)
             }
         return data
-
-
-def _check_email(value: str) -> str:
-    if not EMAIL.match(value):
-        raise ValueError(f"'{value}' is not an email address (expected name@example.com)")
-    return value
-
-
-def _check_principal(value: str) -> str:
-    if not IAM_PRINCIPAL.match(value):
-        raise ValueError(f"'{value}' is not an IAM role or user ARN (expected arn:aws:iam::123456789012:role/NAME)")
-    return value
-
-
-def _check_cidr(value: str) -> str:
-    import ipaddress
-
-    try:
-        network = ipaddress.ip_network(value, strict=True)
-    except ValueError as error:
-        raise ValueError(f"'{value}' is not a CIDR block ({error})") from None
-    if network.prefixlen == 0:
-        raise ValueError(f"'{value}' opens the cluster API to the whole internet; list your own ranges")
-    return value
-
-
-# Validated per item, so an error points at the item's own line.
-Email = Annotated[str, AfterValidator(_check_email)]
-PrincipalArn = Annotated[str, AfterValidator(_check_principal)]
-Cidr = Annotated[str, AfterValidator(_check_cidr)]
 
 
 # ---------------------------------------------------------------- guardrail
@@ -150,7 +124,7 @@ class DeniedTopic(Section):
     name: str = Field(
         min_length=1,
         max_length=100,
-        pattern=r"^[0-9a-zA-Z\-_ !?.]+$",
+        pattern=patterns.TOPIC_NAME,
         description="Short topic name (letters, digits, space, - _ ! ? .).",
     )
     definition: str = Field(
@@ -175,7 +149,7 @@ class GuardrailSpec(Section):
         default_factory=list, max_length=10000, description="Exact words or phrases to block in prompts and answers."
     )
     managed_word_lists: list[Literal["profanity"]] = Field(
-        default_factory=list, description="AWS-managed word lists to block (profanity)."
+        default_factory=list, max_length=1, description="AWS-managed word lists to block (profanity)."
     )
     pii: dict[PiiEntity, PiiAction] = Field(
         default_factory=dict, description="PII entity type -> block | anonymize, e.g. {EMAIL: anonymize}."
@@ -204,7 +178,7 @@ class GuardrailSpec(Section):
         seen: set[str] = set()
         for word in words:
             if word.lower() in seen:
-                raise ValueError(f"'{word}' is listed twice")
+                raise rule(f"'{word}' is listed twice (Bedrock compares words ignoring case)")
             seen.add(word.lower())
         return words
 
@@ -220,8 +194,8 @@ class AccessSpec(Section):
 
 
 class AlarmsSpec(Section):
-    p99_latency_ms: int = Field(
-        60000, gt=0, description="Alarm when p99 invocation latency exceeds this many milliseconds."
+    p99_latency_ms: Int = Field(
+        60000, gt=0, le=3_600_000, description="Alarm when p99 invocation latency exceeds this many milliseconds."
     )
     error_rate_percent: float = Field(5, gt=0, le=100, description="Alarm when this percentage of invocations fail.")
     email: Email | None = Field(
@@ -236,8 +210,9 @@ class ObservabilitySpec(Section):
         "one setting per "
         "account and region: the deployment with `true` owns it; others in the same account and region say `shared`.",
     )
-    log_retention_days: int = Field(
+    log_retention_days: Int = Field(
         30,
+        json_schema_extra={"enum": list(LOG_RETENTION_DAYS)},
         description="CloudWatch Logs retention in days (a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, ...).",
     )
     alarms: AlarmsSpec = Field(
@@ -256,29 +231,18 @@ class ObservabilitySpec(Section):
 
 
 class BudgetSpec(Section):
-    monthly_usd: float = Field(gt=0, description="Monthly AWS Budget for this deployment's cost tags, in US dollars.")
+    monthly_usd: float = Field(
+        gt=0, le=MAX_MONTHLY_USD, description="Monthly AWS Budget for this deployment's cost tags, in US dollars."
+    )
     alert_emails: list[Email] = Field(
         default_factory=list, description="Emails alerted at 80% forecast and 100% actual spend."
     )
 
 
 class NetworkSpec(Section):
-    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
-        min_length=1, description="Private subnets to place the model in."
+    subnet_ids: list[Annotated[str, Field(pattern=patterns.SUBNET_ID)]] = Field(
+        min_length=1, max_length=16, description="Private subnets to place the model in (at most 16)."
     )
-    security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
-        min_length=1, description="Security groups for the model's network interfaces."
+    security_group_ids: list[Annotated[str, Field(pattern=patterns.SECURITY_GROUP_ID)]] = Field(
+        min_length=1, max_length=5, description="Security groups for the model's network interfaces (at most 5)."
     )
-
-
-def _check_kms_key(value: str) -> str:
-    if value in ("auto", "none") or KMS_KEY_ARN.match(value):
-        return value
-    raise ValueError(f"'{value}' is not `auto`, `none` or a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
-
-
-KmsKey = Annotated[
-    str,
-    AfterValidator(_check_kms_key),
-    Field(description="`auto` creates a KMS key with rotation, `none` uses AWS-owned keys, or give a key ARN."),
-]

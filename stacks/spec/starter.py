@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .. import catalog
 from ..errors import BAD_INPUT, DeployError
+from . import patterns
 from .models import SPEC_CLASSES, section_at
 from .sections import MODES
 
@@ -61,7 +62,7 @@ def choose(model: str | None, mode: str | None, region: str | None, name: str | 
         PREFERRED_REGION if not offer.regions or PREFERRED_REGION in offer.regions else offer.regions[0]
     )
     chosen_name = name or _default_name(entry, chosen_mode)
-    if not re.fullmatch(r"[a-z][a-z0-9-]{1,38}", chosen_name):
+    if not patterns.matches(patterns.NAME, chosen_name):
         raise StarterError(
             f"--name: '{chosen_name}' must be a lowercase letter then 1-38 lowercase letters, digits or dashes"
         )
@@ -96,7 +97,7 @@ def render(choice: StarterChoice, filename: str = "spec.yaml") -> str:
     instance = catalog.instance(offer.default_instance) if offer.default_instance else None
     if choice.mode == "self-hosted" and instance is not None:
         gpu_type = instance.gpu
-    return environment.get_template("init.yaml.j2").render(
+    text = environment.get_template("init.yaml.j2").render(
         model=choice.model,
         mode=choice.mode,
         region=choice.region,
@@ -106,3 +107,15 @@ def render(choice: StarterChoice, filename: str = "spec.yaml") -> str:
         filename=filename,
         doc=_doc(choice.mode),
     )
+    _check_name(text)
+    return text
+
+
+def _check_name(text: str) -> None:
+    """A name that fits the pattern may still be too long for a name derived from it (an IAM role, ...)."""
+    from .loader import load_text
+    from .names import name_problem
+
+    problem = name_problem(load_text(text).spec)
+    if problem:
+        raise StarterError(f"--name: {problem}")

@@ -131,13 +131,13 @@ def _to_data(
                 raise YamlSyntaxError(
                     "YAML merge keys (<<) are not supported in a spec; write the keys out", _position(key_node)
                 )
-            key = constructor.construct_object(key_node, deep=True)
+            key = _construct(constructor, key_node)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise YamlSyntaxError("a key must be a plain scalar such as a name", _position(key_node))
             if key in result:
                 first = source.keys[(*path, key)]
                 raise YamlSyntaxError(
-                    f"duplicate key '{key}' (first given at line {first.line}); keep one of them",
+                    f"duplicate key {_clip(key)} (first given at line {first.line}); keep one of them",
                     _position(key_node),
                 )
             source.keys[(*path, key)] = _position(key_node)
@@ -145,7 +145,23 @@ def _to_data(
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_to_data(item, (*path, i), source, constructor, budget) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node, deep=True)
+    return _construct(constructor, node)
+
+
+def _clip(key: Any) -> str:
+    text = repr(key)
+    return text if len(text) <= 80 else f"{text[:76]}...{text[-1]}"
+
+
+def _construct(constructor: yaml.constructor.SafeConstructor, node: yaml.Node) -> Any:
+    """One scalar (or a key) as Python data. A value PyYAML recognises but Python cannot hold (an integer of
+    more than 4300 digits, a date such as 2024-13-45) is refused at its position, not raised."""
+    try:
+        return constructor.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as error:
+        raise YamlSyntaxError(
+            f"malformed value: {str(error).split(';')[0]}; quote it to give text", _position(node)
+        ) from None
 
 
 def parse(text: str) -> tuple[Any, SourceMap]:
