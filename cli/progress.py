@@ -14,35 +14,14 @@ def event_record(event: Any, started: dict[str, float], now: Optional[float] = N
         if meta.type == "pulumi:pulumi:Stack":
             return None
         started[meta.urn] = now
-        return {
-            "event": "resource",
-            "status": "started",
-            "op": str(getattr(meta.op, "value", meta.op)),
-            "type": meta.type,
-            "name": meta.urn.rsplit("::", 1)[-1],
-        }
+        return _resource(meta, "started")
     if event.res_outputs_event is not None:
         meta = event.res_outputs_event.metadata
         if meta.type == "pulumi:pulumi:Stack":
             return None
-        elapsed = round(now - started.get(meta.urn, now), 1)
-        return {
-            "event": "resource",
-            "status": "done",
-            "op": str(getattr(meta.op, "value", meta.op)),
-            "type": meta.type,
-            "name": meta.urn.rsplit("::", 1)[-1],
-            "elapsed_s": elapsed,
-        }
+        return {**_resource(meta, "done"), "elapsed_s": round(now - started.get(meta.urn, now), 1)}
     if event.res_op_failed_event is not None:
-        meta = event.res_op_failed_event.metadata
-        return {
-            "event": "resource",
-            "status": "failed",
-            "op": str(getattr(meta.op, "value", meta.op)),
-            "type": meta.type,
-            "name": meta.urn.rsplit("::", 1)[-1],
-        }
+        return _resource(event.res_op_failed_event.metadata, "failed")
     if event.diagnostic_event is not None and event.diagnostic_event.severity in ("warning", "error", "info"):
         diagnostic = event.diagnostic_event
         return {"event": "diagnostic", "severity": diagnostic.severity, "message": diagnostic.message.strip()}
@@ -53,6 +32,17 @@ def event_record(event: Any, started: dict[str, float], now: Optional[float] = N
             "seconds": event.summary_event.duration_seconds,
         }
     return None
+
+
+def _resource(meta: Any, status: str) -> dict[str, Any]:
+    """The fields every resource event shares."""
+    return {
+        "event": "resource",
+        "status": status,
+        "op": str(getattr(meta.op, "value", meta.op)),
+        "type": meta.type,
+        "name": meta.urn.rsplit("::", 1)[-1],
+    }
 
 
 class Progress:

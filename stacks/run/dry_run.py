@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..sizing.deployment import Deployment
-from .recorder import _mask as mask
-from .recorder import record
+from .recorder import mask, record
 
 
 @dataclass

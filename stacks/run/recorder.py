@@ -60,12 +60,12 @@ def computed_attributes(type_token: str) -> tuple[str, ...]:
     return COMPUTED.get(type_token, ("arn",))
 
 
-def _mask(value: Any, sort_keys: bool = False) -> Any:
+def mask(value: Any, sort_keys: bool = False) -> Any:
     """A secret's shape without its values: the keys of a secret map stay readable."""
     if isinstance(value, dict):
-        return {key: _mask(value[key], sort_keys) for key in (sorted(value) if sort_keys else value)}
+        return {key: mask(value[key], sort_keys) for key in (sorted(value) if sort_keys else value)}
     if isinstance(value, list):
-        return [_mask(item, sort_keys) for item in value]
+        return [mask(item, sort_keys) for item in value]
     return SECRET
 
 
@@ -78,7 +78,7 @@ def _clean(value: Any, sort_keys: bool = False) -> Any:
     from pulumi.runtime import rpc
 
     if rpc.is_rpc_secret(value):
-        return _mask(rpc.unwrap_rpc_secret(value), sort_keys)
+        return mask(rpc.unwrap_rpc_secret(value), sort_keys)
     if isinstance(value, dict):
         keys = sorted(value) if sort_keys else value
         return {k: _clean(value[k], sort_keys) for k in keys if k != "__provider"}
