@@ -18,7 +18,7 @@ import typer
 
 from deepseek_deploy.stacks import errors
 
-from . import check, init, lifecycle, models, plan, render, schema, validate
+from . import bench, chat, check, cost, init, invoke, lifecycle, models, plan, render, schema, validate
 
 state = {"debug": False, "json": False}
 
@@ -71,6 +71,14 @@ app.command(
     "itself.",
 )(render.command)
 app.command("check", help="Security and reliability rules over the planned resources; exit 1 on errors.")(check.command)
+app.command("invoke", help="One request to the deployed model; reasoning and answer apart.")(invoke.command)
+app.command("chat", help="An interactive session with the deployed model.")(chat.command)
+app.command(
+    "bench", help="Load-test the deployed endpoint: TTFT, inter-token latency, throughput, goodput; report + plot."
+)(bench.command)
+app.command(
+    "cost", help="Monthly cost of this spec, of every other mode that can serve the model, and of the distills."
+)(cost.command)
 for _name in ("preview", "up", "destroy", "refresh", "outputs", "status"):
     app.command(_name)(getattr(lifecycle, _name))
 

@@ -1,0 +1,1 @@
+"""Measuring a deployment: load tests (`bench`) and, later, quality evaluation."""
