@@ -11,12 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_aws as aws
 
 from ._base import child, policy_json, role_name_from_arn, short_name
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+else:
+    from .sdk import aws
 
 INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 ACCOUNT_ID = re.compile(r"\d{12}")

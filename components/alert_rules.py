@@ -11,12 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from ._base import child
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import k8s
 
 STACK_LABEL = "deepseek_deploy_stack"
 WINDOW = "5m"  # rate window, as the Bedrock alarms' 5-minute periods

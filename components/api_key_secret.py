@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_aws as aws
 
 from ._base import PARTITION, account_id, child, kept, policy_json
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+else:
+    from .sdk import aws
 
 # What a reader needs for a secret under a customer-managed key: GetSecretValue, plus kms:Decrypt
 # for that key (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from ._base import child, kept, policy_json
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import aws, k8s
 
 # AWS for Fluent Bit, at the tag AWS's amazon-cloudwatch-observability chart 6.4.0 pins (containerLogs.fluentBit):
 # https://github.com/aws-observability/helm-charts/blob/main/charts/amazon-cloudwatch-observability/values.yaml

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlparse
 
 import pulumi
-import pulumi_aws as aws
 
 from ._base import (
     PARTITION,
@@ -28,6 +27,11 @@ from ._base import (
 from .observability import private_bucket
 from .providers.model_import_job import ModelImportJob
 from .providers.weights_upload import WeightsUpload
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+else:
+    from .sdk import aws
 
 TIMEOUT_MINUTES = 120  # how long an import may take
 

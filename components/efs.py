@@ -8,13 +8,18 @@ EFS serves every zone, so a pod is never tied to a zone by its cache.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from ._base import child, kept
 from .eks_storage import pod_identity_role, storage_class
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import aws, k8s
 from .vllm_pod import UID
 from .vpc import ClusterNetwork
 

@@ -17,15 +17,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from ._base import PARTITION, child, kept, policy_json, trust_policy
 from .eks_addons import DEVICE_PLUGIN_CHECKOV_SKIPS, GPU_LABEL, check_chart, device_plugin, workload_add_ons
 from .eks_storage import EBS_PROVISIONER, aws_add_ons, gp3_parameters, storage_class
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import aws, k8s
 from .vpc import ClusterNetwork, SubnetLayout, cluster_network, subnet_layout
 
 __all__ = ["DEVICE_PLUGIN_CHECKOV_SKIPS", "GPU_LABEL", "EksGpuCluster", "EksGpuClusterArgs"]

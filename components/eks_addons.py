@@ -7,10 +7,14 @@ Every Helm chart and remote manifest is pinned to a version the caller passes (f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_kubernetes as k8s
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import k8s
 
 GPU_LABEL = "deepseek-deploy/gpu"
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}

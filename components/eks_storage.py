@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from ._base import PARTITION, child, policy_json
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import aws, k8s
 
 # https://docs.aws.amazon.com/eks/latest/userguide/add-ons-aws-ebs-csi-driver.html
 EBS_CSI_ADDON = "aws-ebs-csi-driver"

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from ._base import PARTITION, account_id, child
 from .eks_storage import pod_identity_role
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import aws, k8s
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_aws as aws
 
 from ._base import PARTITION, account_id, child, policy_json, short_name, trust_policy
 from .providers.marketplace_endpoint import MarketplaceEndpoint as MarketplaceEndpointResource
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+else:
+    from .sdk import aws
 
 # Account that publishes the SageMaker inference containers JumpStart models run in.
 AWS_DLC_ACCOUNT = "763104351884"

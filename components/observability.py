@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_aws as aws
 
 from ._base import PARTITION, account_id, child, kept, policy_json, tls_only_statement, trust_policy
 from .metrics import PERIOD, MetricSource, bedrock_metrics, dashboard_body, error_rate_queries, sagemaker_metrics
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_aws as aws
+else:
+    from .sdk import aws
 
 __all__ = [
     "PERIOD",

@@ -10,12 +10,16 @@ cluster's add-ons: CRDs, storage classes, the load balancer controller) come bef
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from ._base import child
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import k8s
 from .vllm_exposure import (
     alb_annotations,
     check_exposure,
@@ -155,7 +159,7 @@ class _VllmBase(pulumi.ComponentResource):
         secret_data: dict[str, Any] = {}
         self.api_key = None
         if args.api_key:
-            import pulumi_random as random
+            from .sdk import random
 
             key = random.RandomPassword(f"{name}-api-key", length=48, special=False, opts=child(self))
             self.api_key = key.result

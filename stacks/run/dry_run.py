@@ -23,8 +23,16 @@ class DryRun:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def run_program(deployment: Deployment, stack: str = "dev") -> DryRun:
-    """Build the deployment's program under mocks; secret outputs are masked."""
+def run_program(deployment: Deployment, stack: str = "dev", *, typed: bool = False) -> DryRun:
+    """Build the deployment's program under mocks; secret outputs are masked.
+
+    Resources register by type token (components.sdk) unless `typed`: the same registrations
+    without importing the provider SDKs' service packages, most of a plan's time.
+    """
+    import contextlib
+
+    from deepseek_deploy.components import sdk
+
     from ..build.program import build
 
     spec = deployment.spec
@@ -37,7 +45,8 @@ def run_program(deployment: Deployment, stack: str = "dev") -> DryRun:
         raw.update(built.outputs)
         return built.outputs
 
-    recording = record(program, project=f"deepseek-{spec.name}", stack=stack, region=spec.region)
+    with contextlib.nullcontext() if typed else sdk.by_type_token():
+        recording = record(program, project=f"deepseek-{spec.name}", stack=stack, region=spec.region)
     outputs = dict(recording.value or {})
     for key in _secret_outputs(raw):
         outputs[key] = mask(outputs.get(key))

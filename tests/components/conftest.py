@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import re
 from functools import cache
 
 import pytest
@@ -12,12 +13,27 @@ import pytest
 from deepseek_deploy.stacks.run.recorder import Recording, record
 
 
+def _unplaced(value) -> str:
+    return re.sub(r" at 0x[0-9a-f]+", "", json.dumps(value, sort_keys=True, default=repr))
+
+
 @pytest.fixture
 def run():
-    """run(lambda: Component(...)) -> Recording of every registered resource."""
+    """run(lambda: Component(...)) -> Recording of every registered resource.
+
+    Each program runs twice: with the typed provider classes (what users' programs and `deploy up`
+    get) and by type token (what `deploy plan` does, components.sdk); both must record the same.
+    """
+    from deepseek_deploy.components import sdk
 
     def runner(program, region: str = "us-west-2") -> Recording:
-        return record(program, region=region)
+        with sdk.by_type_token():
+            by_token = record(program, region=region)
+        typed = record(program, region=region)
+        assert by_token.resources == typed.resources, "registering by type token changed a resource"
+        # A program may return its component object: compare what it shows, not where it lives.
+        assert _unplaced(by_token.value) == _unplaced(typed.value)
+        return typed
 
     return runner
 
