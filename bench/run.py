@@ -4,7 +4,7 @@
                         [--deploy "COMMAND"]
 
 `--deploy` times another command in place of the deploy script, for an A/B of a variant, e.g.
-`--deploy "python bench/partial_imports.py"`; PYTHONPATH=DIR runs the package from another tree.
+`--deploy "/other/venv/bin/deploy"`; PYTHONPATH=DIR runs the package from another tree.
 
 How it measures (issue #9):
 
