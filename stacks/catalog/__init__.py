@@ -315,6 +315,7 @@ class Catalog(Record):
     sagemaker_prices: dict[str, SageMakerPrice]
     models: dict[str, Model]
     custom_import_price: CustomImportPrice
+    cost_facts: dict[str, Any] = field(default_factory=dict)  # checked by sizing/cost_facts.py (400-line cap)
 
     @property
     def aws_regions(self) -> tuple[str, ...]:

@@ -1,132 +1,79 @@
 """Monthly cost estimates from the catalog's prices; unknown prices stay unknown (null).
 
-Assumptions are explicit and returned with the estimate, so a reader can redo the arithmetic.
-Every figure comes from the resolved deployment: its offer, hardware and replica range.
+`estimate` prices this spec alone (`deploy plan` shows it); `compare` prices this spec, every other
+mode that serves its model and the models that could replace it (`deploy cost`). Assumptions are
+returned with every figure, and each line item is quantity x unit price from a named, dated source,
+so a reader can redo the arithmetic. The pieces: the traffic profile and line items (cost_model),
+prices and bandwidth (cost_facts), replicas from throughput (throughput, cost_bench), and the modes
+(cost_modes, cost_self_hosted, cost_options).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import catalog
-from ..spec.models import SelfHostedSpec
+from . import cost_options
+from .cost_bench import BenchResult
+from .cost_model import DAYS_PER_MONTH, HOURS_PER_MONTH, Usage
 
 if TYPE_CHECKING:
     from .deployment import Deployment
 
-HOURS_PER_MONTH = 730
-DAYS_PER_MONTH = 30
+__all__ = ["DAYS_PER_MONTH", "HOURS_PER_MONTH", "Usage", "compare", "estimate"]
 
-
-@dataclass(frozen=True)
-class Usage:
-    requests_per_day: int = 1000
-    input_tokens: int = 1000
-    output_tokens: int = 1000
-    # For pay-per-use custom import: hours a day the model is busy (it scales to zero when idle).
-    active_hours_per_day: float = 8
+PRICES = (
+    "prices are estimates: on-demand list prices from the catalog, each with its source and as-of date; taxes, "
+    "discounts, savings plans, free tiers and data transfer are not included"
+)
+DISTILLS = (
+    "the R1-Distill models are smaller dense models distilled from R1: cheaper to serve, but less capable; "
+    "compare answers with `deploy eval` before replacing the model"
+)
 
 
 def estimate(deployment: Deployment, usage: Usage | None = None) -> dict[str, Any]:
-    """{"monthly_usd": float | None, "basis": str, "breakdown": {...}, "sources": [...], "assumptions": {...}}"""
+    """This spec's monthly cost: {"monthly_usd": float | None, "basis", "breakdown", "sources", "assumptions", ...}."""
     usage = usage or Usage()
-    result: dict[str, Any] = {"monthly_usd": None, "assumptions": asdict(usage), "breakdown": {}, "sources": []}
-    by_mode = {
-        "serverless": _serverless,
-        "marketplace": _marketplace,
-        "custom-import": _custom_import,
-        "self-hosted": _self_hosted,
-    }
-    result.update(by_mode[deployment.spec.mode](deployment, usage))
-    return result
+    document = cost_options.spec_option(deployment, usage).as_dict(usage)
+    document["assumptions"] = usage.as_dict()
+    return document
 
 
-def _serverless(deployment: Deployment, usage: Usage) -> dict[str, Any]:
-    price = deployment.offer.price
-    if not price:
-        return {}
-    tokens_in = usage.requests_per_day * usage.input_tokens * DAYS_PER_MONTH / 1e6
-    tokens_out = usage.requests_per_day * usage.output_tokens * DAYS_PER_MONTH / 1e6
-    breakdown = {
-        "input_tokens": round(tokens_in * price.input_per_1m, 2),
-        "output_tokens": round(tokens_out * price.output_per_1m, 2),
-    }
-    return {
-        "monthly_usd": round(sum(breakdown.values()), 2),
-        "breakdown": breakdown,
-        "basis": "per token",
-        "sources": [_source(price.source)],
-    }
-
-
-def _marketplace(deployment: Deployment, _usage: Usage) -> dict[str, Any]:
-    instance_type = str(deployment.instance_type)
-    count = deployment.replicas.initial if deployment.replicas else 1
-    basis = f"{count} x {instance_type}, always on"
-    hourly = catalog.load().sagemaker_prices.get(instance_type)
-    if not hourly:
-        return {"basis": basis, "unknown": f"the catalog has no SageMaker price for {instance_type}"}
-    amount = round(hourly.usd_hour * count * HOURS_PER_MONTH, 2)
-    return {
-        "basis": basis,
-        "monthly_usd": amount,
-        "breakdown": {"instances": amount},
-        "sources": [_source(hourly.source)],
-    }
-
-
-def _custom_import(deployment: Deployment, usage: Usage) -> dict[str, Any]:
-    cmus = deployment.offer.cmus
-    price = catalog.load().custom_import_price
-    basis = (
-        f"{cmus or '?'} custom model units per copy, billed in {price.billing_window_minutes}-minute windows while "
-        "active"
+def _assumptions(deployment: Deployment, usage: Usage, bench: BenchResult | None) -> dict[str, Any]:
+    assumptions = usage.as_dict()
+    assumptions.update(
+        spec=deployment.loaded.path,
+        region=deployment.spec.region,
+        prices=PRICES,
+        throughput=f"this spec: measured, from {bench.file}; the others: the planner's estimate"
+        if bench
+        else "the planner's estimate (decode bound by GPU memory bandwidth, an upper bound); pass --from-bench "
+        "FILE to use measured throughput",
     )
-    if not cmus:
-        return {
-            "basis": basis,
-            "unknown": f"the catalog does not know how many custom model units {deployment.model.id} takes",
-        }
-    minutes = usage.active_hours_per_day * 60 * DAYS_PER_MONTH
-    windows = math.ceil(minutes / price.billing_window_minutes)
-    amount = round(cmus * price.usd_per_cmu_minute * windows * price.billing_window_minutes, 2)
+    return assumptions
+
+
+def _notes(deployment: Deployment, usage: Usage, bench: BenchResult | None, replaced: bool) -> list[str]:
+    notes = [
+        PRICES,
+        f"traffic: {usage.as_dict()['traffic_model']}",
+        f"this spec is in {deployment.spec.region}; each option uses the prices the catalog has and names their "
+        "region (`prices for`, price_region in --json), which may be another region's",
+    ]
+    if bench and bench.mode and bench.mode != deployment.spec.mode:
+        notes.append(f"{bench.file} measured a {bench.mode} endpoint; this spec is {deployment.spec.mode}")
+    if replaced:
+        notes.append(DISTILLS)
+    return notes
+
+
+def compare(deployment: Deployment, usage: Usage, bench: BenchResult | None = None) -> dict[str, Any]:
+    """The `cost --json` document (CLI.md): {"assumptions", "options": [...], "notes"}."""
+    usage.check()
+    options = cost_options.options(deployment, usage, bench)
+    replaced = bool(cost_options.replacements(deployment.model))
     return {
-        "basis": basis,
-        "monthly_usd": amount,
-        "breakdown": {"model_units": amount},
-        "sources": [_source(price.source)],
+        "assumptions": _assumptions(deployment, usage, bench),
+        "options": [option.as_dict(usage) for option in options],
+        "notes": _notes(deployment, usage, bench, replaced),
     }
-
-
-def _self_hosted(deployment: Deployment, _usage: Usage) -> dict[str, Any]:
-    plan = deployment.serving
-    assert plan is not None and deployment.replicas is not None
-    cluster = deployment.spec.cluster if isinstance(deployment.spec, SelfHostedSpec) else None
-    created_min = cluster.nodes.min if cluster and cluster.create else 0  # a created node group never goes lower
-    nodes = max(plan.nodes_per_replica * deployment.replicas.min, created_min)
-    instance = deployment.instance
-    if instance is None:
-        return {
-            "basis": f"{plan.gpus_per_replica} x {plan.gpu_type} per replica on your cluster",
-            "unknown": "an existing cluster's node prices are not known to the catalog",
-        }
-    if instance.ec2_usd_hour is None or instance.price_source is None:
-        return {
-            "basis": f"{nodes} x {plan.instance_type}, always on",
-            "unknown": f"the catalog has no EC2 price for {plan.instance_type}",
-        }
-    gpu_nodes = round(instance.ec2_usd_hour * nodes * HOURS_PER_MONTH, 2)
-    return {
-        "monthly_usd": gpu_nodes,
-        "breakdown": {"gpu_nodes": gpu_nodes},
-        "sources": [_source(instance.price_source)],
-        "basis": f"{nodes} x {plan.instance_type} on-demand, always on; "
-        "EKS control plane, system nodes and storage not included",
-    }
-
-
-def _source(key: str) -> dict[str, str | None]:
-    source = catalog.source(key)
-    return {"url": source.url, "as_of": source.as_of, "confidence": source.confidence}

@@ -28,6 +28,8 @@ def referenced_sources() -> set[str]:
     for instance in CATALOG.instances.values():
         keys |= {k for k in (instance.source, instance.price_source, instance.nvme_source) if k}
     keys |= {price.source for price in CATALOG.sagemaker_prices.values()}
+    for section in CATALOG.cost_facts.values():  # unit prices and GPU bandwidths of `deploy cost`
+        keys |= {entry["source"] for entry in section.values()}
     for model in MODELS:
         keys |= {model.source, *model.facts_sources}
         for offer in model.modes.values():
