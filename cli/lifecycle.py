@@ -374,17 +374,21 @@ def outputs(
     show("\nTry it:\n  " + invoke_example(loaded.spec, result.outputs).replace("\n", "\n  "))
 
 
-def status_document(spec: Any, stack: str, outputs: dict[str, Any], secret: set[str]) -> dict[str, Any]:
-    """`status --json` (CLI.md). Health is not probed yet: `healthy` and `latency_ms` stay null."""
+def status_document(
+    spec: Any, stack: str, outputs: dict[str, Any], secret: set[str], health: Any = None
+) -> dict[str, Any]:
+    """`status --json` (CLI.md). `health` is the probe's result (stacks/call/health.py); a stack that is not
+    deployed has none and is not healthy."""
     return {
         "stack": stack,
         "mode": spec.mode,
         "model": spec.model,
         "region": spec.region,
         "deployed": bool(outputs),
-        "endpoint": outputs.get("endpoint") or outputs.get("invoke_model_id"),
-        "healthy": None,
-        "latency_ms": None,
+        "endpoint": outputs.get("external_endpoint") or outputs.get("endpoint") or outputs.get("invoke_model_id"),
+        "healthy": bool(health is not None and health.healthy),
+        "latency_ms": health.latency_ms if health is not None else None,
+        "detail": health.detail if health is not None else "not deployed",
         "outputs": _shown(outputs, secret, show_secrets=False),
     }
 
@@ -394,26 +398,32 @@ def status(
     stack: Optional[str] = StackOpt,
     backend: Optional[str] = BackendOpt,
     secrets_provider: Optional[str] = SecretsOpt,
+    aws_profile: Optional[str] = ProfileOpt,
     json_output: bool = typer.Option(False, "--json", help="Print the status as JSON on stdout."),
     install_pulumi: bool = InstallOpt,
 ) -> None:
-    """Whether the stack is deployed, and its endpoint; exit 1 when it is not deployed."""
+    """Whether the stack is deployed and its endpoint answers (a real probe, with latency); exit 1 when not."""
     loaded, engine, result = _stack_outputs(spec, stack, backend, secrets_provider, install_pulumi)
-    document = status_document(loaded.spec, engine.settings.stack, result.outputs, result.secret_outputs)
+    health = None
+    if result.outputs:
+        from deepseek_deploy.stacks.call.health import check
+        from deepseek_deploy.stacks.call.target import from_outputs
+
+        health = check(from_outputs(loaded.spec, result.outputs), profile=aws_profile)
+    document = status_document(loaded.spec, engine.settings.stack, result.outputs, result.secret_outputs, health)
     from .output import emit_json
     from .output import result as show
 
     if json_output:
         emit_json(document)
-        if not document["deployed"]:
-            raise typer.Exit(FAILED)  # the document says so; no second JSON document
+        if not document["healthy"]:
+            raise typer.Exit(FAILED)  # the document says why; no second JSON document
         return
-    if document["deployed"]:
-        show(
-            f"{loaded.spec.name} ({engine.settings.stack}): deployed, {loaded.spec.model} in mode "
-            f"{loaded.spec.mode}, {loaded.spec.region}"
-        )
-        show(f"  endpoint: {document['endpoint']}")
-        show("  health: not probed by this version")
+    name = f"{loaded.spec.name} ({engine.settings.stack})"
     if not document["deployed"]:
-        raise DeployError(f"{loaded.spec.name} ({engine.settings.stack}): not deployed", FAILED)
+        raise DeployError(f"{name}: not deployed", FAILED)
+    show(f"{name}: deployed, {loaded.spec.model} in mode {loaded.spec.mode}, {loaded.spec.region}")
+    show(f"  endpoint: {document['endpoint']}")
+    if not document["healthy"]:
+        raise DeployError(f"{name}: the endpoint is not answering: {document['detail']}", FAILED)
+    show(f"  health: answering ({document['latency_ms']:.0f} ms)")

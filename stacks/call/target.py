@@ -49,6 +49,11 @@ class Target:
     service: Optional[str] = None
     in_cluster: bool = False
     by_hand: bool = False  # --endpoint / --model-id rather than the stack outputs
+    # How kubectl reaches an in-cluster Service: a created EKS cluster's kubeconfig (a stack output, so
+    # its text), or an existing cluster's kubeconfig path and context from the spec.
+    kubeconfig_text: Optional[str] = field(default=None, repr=False)
+    kubeconfig_path: Optional[str] = None
+    kube_context: Optional[str] = None
 
     @property
     def endpoint(self) -> str:
@@ -74,17 +79,21 @@ def from_outputs(spec: Any, outputs: Mapping[str, Any]) -> Target:
             guardrail=guardrail,
         )
     external = outputs.get("external_endpoint")
+    cluster = getattr(spec, "cluster", None)
     return Target(
         mode=spec.mode,
         model=spec.model,
         region=str(outputs.get("region") or spec.region),
         base_url=_v1(str(external or outputs["endpoint"])),
-        served_model=str(outputs.get("served_model") or spec.model),
+        served_model=_served_name(spec.model),
         api_key=outputs.get("api_key"),
         guardrail=guardrail,
         namespace=outputs.get("namespace"),
         service=outputs.get("service"),
         in_cluster=not external,
+        kubeconfig_text=outputs.get("kubeconfig"),
+        kubeconfig_path=getattr(cluster, "kubeconfig", None),
+        kube_context=getattr(cluster, "context", None),
     )
 
 
@@ -105,12 +114,20 @@ def by_hand(
             model=spec.model,
             region=spec.region,
             base_url=_v1(endpoint),
-            served_model=spec.model,
+            served_model=_served_name(spec.model),
             api_key=api_key,
             by_hand=True,
         )
     mode = spec.mode if spec.mode in BEDROCK_MODES else "serverless"
     return Target(mode=mode, model=spec.model, region=spec.region, model_id=model_id, by_hand=True)
+
+
+def _served_name(model: str) -> str:
+    """The name vLLM answers to: `--served-model-name` is the catalog id (stacks/build/kubernetes.py),
+    not the `served_model` output, which is the Hugging Face repo the stack serves."""
+    from .. import catalog
+
+    return catalog.resolve_model_id(model)
 
 
 def _guardrail(mode: str, outputs: Mapping[str, Any]) -> Optional[Guardrail]:
