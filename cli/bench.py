@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
 from .lifecycle import BackendOpt, InstallOpt, SecretsOpt, StackOpt
+from .targets import ApiKeyOpt, EndpointOpt, ModelIdOpt
 
 Spec = typer.Argument(..., metavar="SPEC", help="The spec file.")
 DEFAULT_MAX_COST_USD = 5.0
@@ -31,9 +32,9 @@ def command(
     max_tokens: int = typer.Option(256, "--max-tokens", help="Answer length cap per request."),
     json_output: bool = typer.Option(False, "--json", help="The result as one JSON document on stdout."),
     out: Optional[str] = typer.Option(None, "--out", help="Write bench.json, report.md and a PNG plot here."),
-    endpoint: Optional[str] = typer.Option(None, "--endpoint", help="An OpenAI-compatible base URL instead."),
-    model_id: Optional[str] = typer.Option(None, "--model-id", help="A Bedrock model id or ARN instead."),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="DEPLOY_API_KEY", help="The endpoint's key."),
+    endpoint: Optional[str] = EndpointOpt,
+    model_id: Optional[str] = ModelIdOpt,
+    api_key: Optional[str] = ApiKeyOpt,
     stack: Optional[str] = StackOpt,
     backend: Optional[str] = BackendOpt,
     secrets_provider: Optional[str] = SecretsOpt,
@@ -50,7 +51,18 @@ def command(
     prompts = prompts_file.load(dataset) if dataset else list(prompts_file.BUILTIN)
     from deepseek_deploy.stacks.call.portforward import reach
 
-    loaded, target = _target(spec, endpoint, model_id, api_key, (stack, backend, secrets_provider, install_pulumi))
+    from .targets import find
+
+    loaded, target = find(
+        spec,
+        endpoint=endpoint,
+        model_id=model_id,
+        api_key=api_key,
+        stack=stack,
+        backend=backend,
+        secrets=secrets_provider,
+        install_pulumi=install_pulumi,
+    )
     run = bench.Bench(target, load, prompts, Slo(slo_ttft_ms, slo_tpot_ms), max_cost)
     spend = bench.budget(run)
     shown = "unknown, --max-cost not enforced" if spend.usd is None else f"${spend.usd:.4f}"
@@ -65,23 +77,3 @@ def command(
     else:
         for line in report.table(document):
             result(line)
-
-
-def _target(
-    spec: str, endpoint: Optional[str], model_id: Optional[str], api_key: Optional[str], stack_options: tuple[Any, ...]
-) -> tuple[Any, Any]:
-    """The spec and where to send the load: named by hand (no Pulumi at all) or from the stack outputs."""
-    from dataclasses import replace
-
-    from deepseek_deploy.stacks.call.target import by_hand, from_outputs
-
-    if endpoint or model_id:
-        from deepseek_deploy.stacks.sizing.deployment import resolve_file
-
-        loaded = resolve_file(spec).spec
-        return loaded, by_hand(loaded, endpoint=endpoint, model_id=model_id, api_key=api_key)
-    from .lifecycle import _stack_outputs
-
-    deployment, _, outputs = _stack_outputs(spec, *stack_options)
-    target = from_outputs(deployment.spec, outputs.outputs)
-    return deployment.spec, replace(target, api_key=api_key) if api_key else target

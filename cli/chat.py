@@ -14,8 +14,9 @@ from typing import Any, Optional
 
 import typer
 
-from .invoke import ApiKeyOpt, EndpointOpt, MaxTokensOpt, ModelIdOpt, SystemOpt, TemperatureOpt
+from .invoke import MaxTokensOpt, SystemOpt, TemperatureOpt
 from .lifecycle import BackendOpt, InstallOpt, ProfileOpt, SecretsOpt, StackOpt
+from .targets import ApiKeyOpt, EndpointOpt, ModelIdOpt
 
 Spec = typer.Argument(..., metavar="SPEC", help="The spec file.")
 HELP = "/reset clears the history · /exit (or Ctrl-D) ends · /help shows this"

@@ -15,6 +15,7 @@ from typing import Any, Optional
 import typer
 
 from .lifecycle import BackendOpt, InstallOpt, ProfileOpt, SecretsOpt, StackOpt
+from .targets import ApiKeyOpt, EndpointOpt, ModelIdOpt
 
 Spec = typer.Argument(..., metavar="SPEC", help="The spec file.")
 Prompt = typer.Argument(..., metavar="PROMPT", help="The prompt; `-` reads it from stdin.")
@@ -25,43 +26,14 @@ StreamOpt = typer.Option(
 SystemOpt = typer.Option(None, "--system", help="A system prompt.")
 MaxTokensOpt = typer.Option(2048, "--max-tokens", min=1, help="Most tokens to generate, reasoning included.")
 TemperatureOpt = typer.Option(None, "--temperature", min=0.0, max=2.0, help="Sampling temperature (model default).")
-EndpointOpt = typer.Option(
-    None,
-    "--endpoint",
-    help="Call this OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1) instead of the stack's endpoint.",
-)
-ModelIdOpt = typer.Option(None, "--model-id", help="Call this Bedrock model id or ARN instead of the stack's.")
-ApiKeyOpt = typer.Option(
-    None, "--api-key", envvar="DEPLOY_API_KEY", help="API key of the endpoint (default: the stack's key)."
-)
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
 
-def resolve_target(
-    spec: str,
-    *,
-    endpoint: Optional[str],
-    model_id: Optional[str],
-    api_key: Optional[str],
-    stack: Optional[str],
-    backend: Optional[str],
-    secrets: Optional[str],
-    install_pulumi: bool,
-) -> Any:
-    """The endpoint to call: named by hand (no Pulumi at all), or from the stack's outputs."""
-    from dataclasses import replace
+def resolve_target(spec: str, **options: Any) -> Any:
+    """The endpoint to call (cli/targets.py)."""
+    from .targets import find
 
-    from deepseek_deploy.stacks.call.target import by_hand, from_outputs
-
-    if endpoint or model_id:
-        from deepseek_deploy.stacks.sizing.deployment import resolve_file
-
-        return by_hand(resolve_file(spec).spec, endpoint=endpoint, model_id=model_id, api_key=api_key)
-    from .lifecycle import _stack_outputs
-
-    loaded, _, result = _stack_outputs(spec, stack, backend, secrets, install_pulumi)
-    target = from_outputs(loaded.spec, result.outputs)
-    return replace(target, api_key=api_key) if api_key else target
+    return find(spec, **options)[1]
 
 
 class Printer:
