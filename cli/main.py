@@ -19,6 +19,7 @@ import typer
 from deepseek_deploy.stacks import errors
 
 from . import bench, chat, check, cost, init, invoke, lifecycle, models, plan, render, schema, validate
+from . import eval as eval_cmd  # not `eval`: that would shadow the built-in
 
 state = {"debug": False, "json": False}
 
@@ -79,6 +80,10 @@ app.command(
 app.command(
     "cost", help="Monthly cost of this spec, of every other mode that can serve the model, and of the distills."
 )(cost.command)
+app.command(
+    "eval",
+    help="Quality, latency and cost of deployments (or a gateway) on a dataset, side by side; report + plot.",
+)(eval_cmd.command)
 for _name in ("preview", "up", "destroy", "refresh", "outputs", "status"):
     app.command(_name)(getattr(lifecycle, _name))
 

@@ -52,6 +52,7 @@ class Outcome:
     stop_reason: Optional[str] = None
     guardrail: GuardrailResult = field(default_factory=GuardrailResult)
     replaced_answer: Optional[str] = None  # the guardrail's text, when it replaced the model's
+    served_by: Optional[str] = None  # the tier a gateway says answered (`x-deepseek-tier`), if any
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Answer:
     mode: str
     model: str
     stop_reason: Optional[str] = None
+    served_by: Optional[str] = None  # the gateway tier that answered, when the endpoint says so
 
     @property
     def blocked(self) -> bool:
@@ -145,4 +147,5 @@ class Recorder:
             mode=mode,
             model=model,
             stop_reason=outcome.stop_reason,
+            served_by=outcome.served_by,
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from http.client import HTTPConnection, HTTPException, HTTPResponse, HTTPSConnection
 from typing import Any, Optional
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from .target import Target
 from .template import ThinkSplitter, drain, pour
 
 TIMEOUT_S = 300.0  # a long reasoning reply, not streamed, arrives at the end
+TIER_HEADER = "x-deepseek-tier"  # a gateway names the tier that answered (components/gateway)
 
 
 def body(target: Target, request: Request) -> dict[str, Any]:
@@ -49,9 +51,13 @@ def call(target: Target, request: Request, recorder: Recorder, timeout_s: float 
     url = f"{target.base_url}/chat/completions"
     with http(url, "POST", body(target, request), target.api_key, timeout_s) as response:
         try:
-            if request.stream:
-                return _read_stream(response, recorder)
-            return _read_reply(json.loads(response.read()), recorder)
+            outcome = (
+                _read_stream(response, recorder)
+                if request.stream
+                else _read_reply(json.loads(response.read()), recorder)
+            )
+            tier = response.getheader(TIER_HEADER)
+            return replace(outcome, served_by=tier.strip()) if tier and tier.strip() else outcome
         except (OSError, HTTPException) as error:
             raise unreachable(target.endpoint, error) from error
 
