@@ -80,6 +80,12 @@ def model_names() -> list[str]:
 
 
 class BaseSpec(Section):
+    kind: Literal["deployment"] = Field(
+        "deployment",
+        exclude=True,
+        description="deployment (the default): one model. A spec of kind gateway puts one endpoint in front of "
+        "several deployments.",
+    )
     name: str = Field(
         pattern=patterns.NAME,
         description="Names the stack and prefixes every resource: a lowercase letter, then 1-38 lowercase letters, "

@@ -53,6 +53,10 @@ class Figures:
 
 FIGURES = Figures()
 _FOLDER = tempfile.mkdtemp(prefix="deepseek-fuzz-")
+_TIERS = Path(__file__).resolve().parents[2] / "examples" / "hybrid"
+for _tier in _TIERS.glob("*.yaml"):  # a fuzzed gateway spec names these tier files, next to it
+    if _tier.name != "assistant.yaml":
+        (Path(_FOLDER) / _tier.name).write_bytes(_tier.read_bytes())
 POSITION = re.compile(r"^(?P<file>.+?):(?P<line>[1-9][0-9]*):(?P<column>[1-9][0-9]*): ")
 
 

@@ -17,7 +17,11 @@ from hypothesis import strategies as st
 
 from deepseek_deploy.stacks.spec import patterns
 
-from ..conftest import EXAMPLES
+from ..conftest import EXAMPLES, REPO
+
+# Gateway specs (kind: gateway) and the tier specs they name; harness.py writes the tiers next to each fuzzed file.
+GATEWAY_EXAMPLES = [REPO / "examples" / "hybrid" / "assistant.yaml"]
+TIER_EXAMPLES = sorted(path for path in (REPO / "examples" / "hybrid").glob("*.yaml") if path not in GATEWAY_EXAMPLES)
 
 WILD_PERCENT = 2  # of the values in a schema-driven document, how many are drawn from WILD instead
 ANCHORED = re.compile(r"^\^\(\?:(?P<body>.*)\)\$\(\?!\\n\)$", re.DOTALL)
@@ -111,6 +115,8 @@ class FromSchema:
             return st.just(schema["const"])
         if "enum" in schema:
             return st.sampled_from(schema["enum"])
+        if "then" in schema and "else" in schema and "properties" not in schema:  # the spec's kinds
+            return st.one_of(self(schema["then"]), self(schema["else"]))
         branches = schema.get("anyOf") or schema.get("oneOf")
         if branches:
             siblings = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf", "description", "default")}
@@ -162,7 +168,8 @@ class FromSchema:
             )
             values = self(schema.get("additionalProperties", {}))
             return st.dictionaries(keys, values, max_size=min(schema.get("maxProperties", 5) + 1, 6))
-        required = set(schema.get("required", ()))
+        # Keys an if/then requires (escalate_to, for the strategies that escalate) are drawn always.
+        required = set(schema.get("required", ())) | set(schema.get("then", {}).get("required", ()))
         fixed = {k: self(v) for k, v in properties.items() if k in required}
         optional = {k: self(v) for k, v in properties.items() if k not in required}
         unknown = st.dictionaries(st.sampled_from([f"{k}x" for k in properties] + ["extra"]), WILD, max_size=1)
@@ -173,7 +180,7 @@ class FromSchema:
 
 # ---------------------------------------------------------------- mutations of the examples
 
-EXAMPLE_TEXTS = [path.read_text() for path in EXAMPLES]
+EXAMPLE_TEXTS = [path.read_text() for path in (*EXAMPLES, *GATEWAY_EXAMPLES)]
 EXAMPLE_DATA = [yaml.safe_load(text) for text in EXAMPLE_TEXTS]
 SECTIONS = sorted({key for data in EXAMPLE_DATA for key in data})
 
@@ -237,6 +244,7 @@ def to_yaml(data: Any) -> str:
 
 TOKENS = [
     *("name", "model", "mode", "region", "serving", "cluster", "tags", "guardrail", "budget", "endpoint", "image"),
+    *("kind", "gateway", "tiers", "routing", "host", "fast", "reasoning", "r1-serverless.yaml", "api_keys"),
     *("r1", "serverless", "self-hosted", "us-west-2", "bot", "auto", "true", "null", "~", "1e400", ".inf", "0x1F"),
     *(": ", ":", "\n", "\n  ", "\n    ", " ", "- ", "[", "]", "{", "}", ", ", "'", '"', "#", "\t", "\\", "\x00"),
     *("&a ", "*a", "!!str ", "!!binary ", "!!python/object:os.system ", "<<: ", "? ", "---\n", "...\n", "%YAML 1.1\n"),

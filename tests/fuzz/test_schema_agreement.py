@@ -1,6 +1,9 @@
 """One truth for the spec: the loader's structure check (`spec.loader.load_text`) and the JSON Schema that
 `deploy schema` publishes give the same verdict on every generated document.
 
+Both kinds of spec take part: single deployments and gateways (`kind: gateway`, whose tier files are not
+read here: naming a declared tier, or a file that exists, is a rule).
+
 The schema judges the JSON form of what YAML read: a value JSON cannot hold (NaN, infinity, a date, bytes,
 a key that is not text) has no JSON form, so the schema refuses it, and so must the loader. The loader's
 verdict is its structural one: a refusal by a rule the schema cannot state (`fields.rule`: a CIDR's host
@@ -17,7 +20,7 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from deepseek_deploy.stacks.spec.loader import SpecError, load_text
+from deepseek_deploy.stacks.spec.loader import SpecError, load_any_text
 from deepseek_deploy.stacks.spec.schema import spec_json_schema
 from deepseek_deploy.stacks.spec.yaml_source import YamlSyntaxError, parse
 
@@ -68,7 +71,7 @@ def schema_accepts(data: Any) -> bool:
 def loader_accepts(text: str) -> tuple[bool, list[str]]:
     """The loader's structural verdict, and its structural messages."""
     try:
-        load_text(text, "spec.yaml")
+        load_any_text(text, "spec.yaml")
     except SpecError as error:
         structural = [str(d) for d in error.errors if d.stage == "structure"]
         return not structural, structural
@@ -138,3 +141,54 @@ def test_the_issues_cases_agree(extra):
 def test_namespaces_agree(namespace):
     text = "name: bot\nmodel: distill-qwen-7b\nmode: self-hosted\nregion: us-west-2\n"
     check_agreement(text + f"serving: {{namespace: {namespace}}}\n", "agreement: cases")
+
+
+GATEWAY = (
+    "kind: gateway\nname: gw\nregion: us-west-2\ntiers: {fast: a.yaml, reasoning: b.yaml}\n"
+    "routing: {strategy: classifier, default: fast, escalate_to: reasoning}\nhost: {platform: kubernetes}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("", ""),
+        ("escalate_to: reasoning", "threshold: 0.5"),
+        ("escalate_to: reasoning", "escalate_to: null"),
+        ("strategy: classifier, ", "strategy: fixed, "),
+        ("strategy: classifier, ", "strategy: cascade, pattern: '^[0-9]+$', "),
+        ("strategy: classifier, ", ""),
+        ("strategy: classifier, ", "strategy: clasifier, "),
+        ("escalate_to: reasoning", "escalate_to: reasoning, threshold: 1.5"),
+        ("escalate_to: reasoning", "escalate_to: reasoning, threshold: true"),
+        ("escalate_to: reasoning", "escalate_to: reasoning, threshold: auto"),
+        ("escalate_to: reasoning", "escalate_to: slow, fallbacks: {slow: [fast]}"),
+        ("{platform: kubernetes}", "{platform: kubernetes, network: {subnet_ids: [subnet-0123456789abcdef0]}}"),
+        ("{platform: kubernetes}", "{platform: kubernetes, network: null, namespace: gw}"),
+        ("{platform: kubernetes}", "{platform: ecs-fargate, namespace: gw}"),
+        ("{platform: kubernetes}", "{platform: ecs-fargate, network: {subnet_ids: [subnet-0123456789abcdef0]}}"),
+        ("{platform: kubernetes}", "{platform: ecs-fargate, kubeconfig: null, replicas: 3.0}"),
+        ("{platform: kubernetes}", "{platform: [kubernetes], network: {}}"),
+        ("{platform: kubernetes}", "{platform: {a: 1}}\naccess: {api_keys: [[a], [a], {b: 1}]}"),
+        ("strategy: classifier, ", "strategy: [classifier], "),
+        ("{platform: kubernetes}", "{platform: kubernetes}\naccess: {api_keys: [a, b, a]}"),
+        ("{platform: kubernetes}", "{platform: kubernetes}\naccess: {api_keys: []}"),
+        ("{platform: kubernetes}", "{platform: kubernetes}\naccess: {api_keys: [Backend]}"),
+        ("{platform: kubernetes}", "{platform: kubernetes}\naccess:\nobservability:\nguardrail: false"),
+        ("{platform: kubernetes}", "{platform: kubernetes}\nobservability: {invocation_logs: true}"),
+        ("{platform: kubernetes}", "{platform: kubernetes}\nguardrail: {blocked_words: [a, A]}"),
+        ("{platform: kubernetes}", "{platform: kubernetes}\nmodel: r1"),
+        ("{fast: a.yaml, reasoning: b.yaml}", "{Fast: a.yaml, reasoning: b.yaml}"),
+        ("{fast: a.yaml, reasoning: b.yaml}", "{}"),
+        ("kind: gateway", "kind: gatway"),
+        ("kind: gateway", "kind: deployment"),
+        ("kind: gateway", "kind: null"),
+    ],
+)
+def test_gateway_cases_agree(old, new):
+    check_agreement(GATEWAY.replace(old, new), "agreement: cases")
+
+
+@pytest.mark.parametrize("kind", ["kind: deployment\n", "kind: gateway\n", "kind: 1\n", "tiers: {a: b.yaml}\n"])
+def test_kinds_of_a_single_deployment_agree(kind):
+    check_agreement("name: bot\nmodel: r1\nmode: serverless\nregion: us-west-2\n" + kind, "agreement: cases")
