@@ -7,8 +7,9 @@ are measured the same way for the four modes.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -119,6 +120,17 @@ class Recorder:
         self.parts[kind].append(text)
         if self.on_delta is not None:
             self.on_delta(kind, text)
+
+    @contextlib.contextmanager
+    def at_once(self) -> Iterator[None]:
+        """A whole (non-streamed) reply arrives at one moment: its reasoning, answer and end share that
+        time, so `ttft_ms == ttfa_ms == latency_ms` instead of differing by the time spent parsing."""
+        moment, clock = self.clock(), self.clock
+        self.clock = lambda: moment
+        try:
+            yield
+        finally:
+            self.clock = clock
 
     def text(self, kind: str) -> str:
         return "".join(self.parts[kind]).strip()

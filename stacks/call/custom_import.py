@@ -99,7 +99,8 @@ def call(
         return _read_stream(response["body"], splitter, recorder)
     response = warm(lambda: client.invoke_model(**params), budget_s=request.warmup_s, notify=notify, sleep=sleep)
     reply = json.loads(response["body"].read())
-    return _read_reply([reply], splitter, recorder)
+    with recorder.at_once():
+        return _read_reply([reply], splitter, recorder)
 
 
 def _read_stream(events: Iterable[dict[str, Any]], splitter: ThinkSplitter, recorder: Recorder) -> Outcome:

@@ -50,8 +50,9 @@ def call(client: Any, target: Target, request: Request, recorder: Recorder) -> O
         return _read_stream(events, splitter, recorder)
     document = json.loads(client.invoke_model(**params)["body"].read())
     reply = document[0] if isinstance(document, list) and document else document
-    pour(splitter, recorder, str(reply.get("generated_text") or ""))
-    drain(splitter, recorder)
+    with recorder.at_once():
+        pour(splitter, recorder, str(reply.get("generated_text") or ""))
+        drain(splitter, recorder)
     details = reply.get("details") or {}
     return Outcome(output_tokens=details.get("generated_tokens"), stop_reason=details.get("finish_reason"))
 

@@ -91,10 +91,11 @@ def http(
 def _read_reply(document: dict[str, Any], recorder: Recorder) -> Outcome:
     choice = (document.get("choices") or [{}])[0]
     message = choice.get("message") or {}
-    recorder.add(REASONING, str(message.get("reasoning_content") or message.get("reasoning") or ""))
-    splitter = ThinkSplitter(in_think=False)
-    pour(splitter, recorder, str(message.get("content") or ""))
-    drain(splitter, recorder)
+    with recorder.at_once():
+        recorder.add(REASONING, str(message.get("reasoning_content") or message.get("reasoning") or ""))
+        splitter = ThinkSplitter(in_think=False)
+        pour(splitter, recorder, str(message.get("content") or ""))
+        drain(splitter, recorder)
     return _outcome(document.get("usage"), choice.get("finish_reason"))
 
 

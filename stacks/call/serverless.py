@@ -47,11 +47,13 @@ def call(client: Any, target: Target, request: Request, recorder: Recorder) -> O
 
 
 def read_response(response: dict[str, Any], recorder: Recorder) -> Outcome:
-    for block in response.get("output", {}).get("message", {}).get("content", []):
-        if "reasoningContent" in block:
-            recorder.add(REASONING, block["reasoningContent"].get("reasoningText", {}).get("text", ""))
-        elif "text" in block:
-            recorder.add(ANSWER, block["text"])
+    with recorder.at_once():
+        for block in response.get("output", {}).get("message", {}).get("content", []):
+            if "reasoningContent" in block:
+                recorder.add(REASONING, block["reasoningContent"].get("reasoningText", {}).get("text", ""))
+            elif "text" in block:
+                recorder.add(ANSWER, block["text"])
+        recorder.finish()
     return _outcome(response.get("stopReason"), response.get("usage"), response.get("trace"), recorder)
 
 
