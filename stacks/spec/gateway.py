@@ -8,16 +8,15 @@ in `gateway_rules.py`, so each problem is reported at the exact key that causes 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.config import JsonDict
 
-from .. import catalog
 from . import patterns
 from .fields import Int, Namespace
-from .models import MAX_TAGS, TAGS_JSON_SCHEMA, TagKey, TagValue
-from .sections import LOG_RETENTION_DAYS, AlarmsSpec, BudgetSpec, GuardrailSpec, Section
+from .models import GuardrailSetting, Region, Tags
+from .sections import RETENTION_FIELD, AlarmsSpec, BudgetSpec, GuardrailSpec, RetentionDays, Section
 
 KINDS: tuple[str, ...] = ("deployment", "gateway")
 STRATEGIES: tuple[str, ...] = ("classifier", "cascade", "fixed")
@@ -174,23 +173,11 @@ class GatewayObservability(Section):
     request_logs: bool = Field(
         True, description="Request logs with the tier that answered, tokens, estimated cost and latency."
     )
-    log_retention_days: Int = Field(
-        30,
-        json_schema_extra={"enum": list(LOG_RETENTION_DAYS)},
-        description="CloudWatch Logs retention in days (a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, ...).",
-    )
+    log_retention_days: RetentionDays = RETENTION_FIELD
     alarms: AlarmsSpec = Field(
         default_factory=AlarmsSpec, description="CloudWatch alarms on the gateway's latency and errors."
     )
     dashboard: bool = Field(True, description="Create a CloudWatch dashboard for the gateway.")
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, days: int) -> int:
-        if days not in LOG_RETENTION_DAYS:
-            nearest = min(LOG_RETENTION_DAYS, key=lambda allowed: abs(allowed - days))
-            raise ValueError(f"CloudWatch Logs does not accept {days} days; the nearest it accepts is {nearest}")
-        return days
 
 
 class GatewaySpec(Section):
@@ -200,7 +187,9 @@ class GatewaySpec(Section):
         description="Names the gateway's stack and prefixes its resources: a lowercase letter, then 1-38 lowercase "
         "letters, digits or dashes.",
     )
-    region: str = Field(max_length=32, description="AWS region of the gateway (also where its logs and alarms live).")
+    region: Region = Field(
+        max_length=32, description="AWS region of the gateway (also where its logs and alarms live)."
+    )
     tiers: Annotated[dict[TierName, TierFile], WithJsonSchema(TIERS_SCHEMA)] = Field(
         min_length=1,
         max_length=MAX_TIERS,
@@ -208,10 +197,8 @@ class GatewaySpec(Section):
     )
     routing: RoutingSpec = Field(description="How a request picks its tier.")
     host: HostSpec = Field(description="Where the gateway runs.")
-    tags: Annotated[dict[TagKey, TagValue], WithJsonSchema(TAGS_JSON_SCHEMA)] = Field(
-        default_factory=dict, description="Tags applied to every taggable resource of the gateway."
-    )
-    guardrail: GuardrailSpec | None = Field(
+    tags: Tags = Field(default_factory=dict, description="Tags applied to every taggable resource of the gateway.")
+    guardrail: GuardrailSetting = Field(
         None,
         description="Amazon Bedrock Guardrail applied at the gateway to every tier. On by default; `false` turns it "
         "off.",
@@ -221,30 +208,6 @@ class GatewaySpec(Section):
         default_factory=GatewayObservability, description="Request logs, alarms and dashboard."
     )
     budget: BudgetSpec | None = Field(None, description="An AWS Budget with email alerts.")
-
-    @field_validator("region")
-    @classmethod
-    def _known_region(cls, value: str) -> str:
-        catalog.check_region(value)
-        return value
-
-    @field_validator("tags")
-    @classmethod
-    def _tag_count(cls, tags: dict[str, str]) -> dict[str, str]:
-        if len(tags) > MAX_TAGS:
-            raise ValueError(
-                f"{len(tags)} tags; AWS allows 50 per resource and deepseek-deploy adds 5, so give at most {MAX_TAGS}"
-            )
-        return tags
-
-    @field_validator("guardrail", mode="before")
-    @classmethod
-    def _guardrail_shorthand(cls, value: Any) -> Any:
-        if value is False:
-            return {"enabled": False}
-        if value is True:
-            return {}
-        return value
 
     @property
     def effective_guardrail(self) -> GuardrailSpec | None:

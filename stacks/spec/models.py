@@ -79,6 +79,34 @@ def model_names() -> list[str]:
     return sorted({name for model in catalog.models() for name in (model.id, *model.aliases)})
 
 
+def _known_region(value: str) -> str:
+    catalog.check_region(value)
+    return value
+
+
+def _at_most_tags(tags: dict[str, str]) -> dict[str, str]:
+    if len(tags) > MAX_TAGS:
+        raise ValueError(
+            f"{len(tags)} tags; AWS allows 50 per resource and deepseek-deploy adds 5, so give at most {MAX_TAGS}"
+        )
+    return tags
+
+
+def _guardrail_shorthand(value: Any) -> Any:
+    """`guardrail: false` turns it off, `guardrail: true` takes the defaults."""
+    if value is False:
+        return {"enabled": False}
+    if value is True:
+        return {}
+    return value
+
+
+# Fields a deployment and a gateway share, with their rules (stacks/spec/gateway.py uses them too).
+Region = Annotated[str, AfterValidator(_known_region)]
+Tags = Annotated[dict[TagKey, TagValue], WithJsonSchema(TAGS_JSON_SCHEMA), AfterValidator(_at_most_tags)]
+GuardrailSetting = Annotated[GuardrailSpec | None, BeforeValidator(_guardrail_shorthand)]
+
+
 class BaseSpec(Section):
     kind: Literal["deployment"] = Field(
         "deployment",
@@ -93,14 +121,12 @@ class BaseSpec(Section):
     )
     model: str = Field(max_length=64, description="A catalog id or alias, lowercase (`deploy models` lists them).")
     mode: Mode = Field(description="serverless | marketplace | custom-import | self-hosted")
-    region: str = Field(
+    region: Region = Field(
         max_length=32, description="AWS region of the deployment (also where state, logs and alarms live)."
     )
-    tags: Annotated[dict[TagKey, TagValue], WithJsonSchema(TAGS_JSON_SCHEMA)] = Field(
-        default_factory=dict, description="Tags applied to every taggable resource."
-    )
+    tags: Tags = Field(default_factory=dict, description="Tags applied to every taggable resource.")
     protect: bool = Field(False, description="Protect stateful resources (buckets, keys, clusters) from `destroy`.")
-    guardrail: GuardrailSpec | None = Field(
+    guardrail: GuardrailSetting = Field(
         None, description="Amazon Bedrock Guardrail. On by default for the three Bedrock modes; `false` turns it off."
     )
     access: AccessSpec = Field(default_factory=AccessSpec, description="Who may invoke the deployment.")
@@ -118,30 +144,6 @@ class BaseSpec(Section):
                 f"unknown model '{value}'; did you mean '{value.lower()}'? Model ids and aliases are lowercase"
             )
         return canonical
-
-    @field_validator("region")
-    @classmethod
-    def _known_region(cls, value: str) -> str:
-        catalog.check_region(value)
-        return value
-
-    @field_validator("tags")
-    @classmethod
-    def _tag_count(cls, tags: dict[str, str]) -> dict[str, str]:
-        if len(tags) > MAX_TAGS:
-            raise ValueError(
-                f"{len(tags)} tags; AWS allows 50 per resource and deepseek-deploy adds 5, so give at most {MAX_TAGS}"
-            )
-        return tags
-
-    @field_validator("guardrail", mode="before")
-    @classmethod
-    def _guardrail_shorthand(cls, value: Any) -> Any:
-        if value is False:
-            return {"enabled": False}
-        if value is True:
-            return {}
-        return value
 
     @property
     def guardrail_enabled(self) -> bool:

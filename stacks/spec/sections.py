@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from . import patterns
 from .fields import Email, Int, PrincipalArn, rule
@@ -203,6 +203,22 @@ class AlarmsSpec(Section):
     )
 
 
+def _accepted_retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        nearest = min(LOG_RETENTION_DAYS, key=lambda allowed: abs(allowed - days))
+        raise ValueError(f"CloudWatch Logs does not accept {days} days; the nearest it accepts is {nearest}")
+    return days
+
+
+# A retention CloudWatch Logs accepts; deployments and gateways share the rule and its field.
+RetentionDays = Annotated[Int, AfterValidator(_accepted_retention)]
+RETENTION_FIELD = Field(
+    30,
+    json_schema_extra={"enum": list(LOG_RETENTION_DAYS)},
+    description="CloudWatch Logs retention in days (a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, ...).",
+)
+
+
 class ObservabilitySpec(Section):
     invocation_logs: bool | Literal["shared"] = Field(
         True,
@@ -210,24 +226,12 @@ class ObservabilitySpec(Section):
         "one setting per "
         "account and region: the deployment with `true` owns it; others in the same account and region say `shared`.",
     )
-    log_retention_days: Int = Field(
-        30,
-        json_schema_extra={"enum": list(LOG_RETENTION_DAYS)},
-        description="CloudWatch Logs retention in days (a value CloudWatch accepts: 1, 3, 5, 7, 14, 30, 60, 90, ...).",
-    )
+    log_retention_days: RetentionDays = RETENTION_FIELD
     alarms: AlarmsSpec = Field(
         default_factory=AlarmsSpec,
         description="CloudWatch alarms on latency, errors and throttles, sent to an SNS topic.",
     )
     dashboard: bool = Field(True, description="Create a CloudWatch dashboard for this deployment.")
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, days: int) -> int:
-        if days not in LOG_RETENTION_DAYS:
-            nearest = min(LOG_RETENTION_DAYS, key=lambda allowed: abs(allowed - days))
-            raise ValueError(f"CloudWatch Logs does not accept {days} days; the nearest it accepts is {nearest}")
-        return days
 
 
 class BudgetSpec(Section):
