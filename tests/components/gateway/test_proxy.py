@@ -174,3 +174,15 @@ def _timed(request: Any, n: int = 20) -> float:
         assert request()[0] == 200
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+@pytest.mark.parametrize("path", ["/health/liveliness", "/health/readiness"])
+def test_the_probe_endpoints_answer_without_a_key(stack, path):
+    """What the gateway's Kubernetes probes and load-balancer health checks will call: LiteLLM documents both
+    as unauthenticated probe endpoints (https://docs.litellm.ai/docs/proxy/health); the custom auth must not
+    refuse them, or every pod would be restarted."""
+    import urllib.request
+
+    proxy = stack[0]
+    with urllib.request.urlopen(proxy.url + path, timeout=5) as answer:
+        assert answer.status == 200
