@@ -88,3 +88,31 @@ def test_a_token_pasted_into_the_spec_is_not_echoed(cli, write_spec, where):
     head = "name: bot\nmodel: distill-qwen-7b\nmode: self-hosted\nregion: us-west-2\n"
     result = cli("validate", write_spec(head + where.format(token=TOKEN)))
     assert result.code == 2 and TOKEN not in result.out + result.err
+
+
+GATEWAY_HEAD = (
+    "kind: gateway\nname: assistant\nregion: us-west-2\n"
+    "tiers: {fast: fast.yaml, reasoning: strong.yaml}\n"
+    "routing: {strategy: classifier, default: fast, escalate_to: reasoning}\n"
+    "host: {platform: kubernetes}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "access: {{api_keys: [backend, {token}]}}\n",  # a key pasted where its name belongs
+        "tags: {{token: {token}}}\nbogus: {token}\n",  # an unknown key's value
+        "access: {{api_keys: [{token}, {token}]}}\n",  # a rule that compares values (duplicates)
+    ],
+)
+def test_a_secret_pasted_into_a_gateway_spec_is_not_echoed(cli, write_spec, where):
+    """The gateway generates its keys; one written into the spec is refused without being printed."""
+    for tier, model in (("fast.yaml", "deepseek-v3.2"), ("strong.yaml", "deepseek-r1")):
+        write_spec(f"name: {tier.split('.')[0]}\nmodel: {model}\nmode: serverless\nregion: us-west-2\n", tier)
+    assert cli("validate", write_spec(GATEWAY_HEAD, "gateway.yaml")).code == 0  # valid but for the secret
+    key = "sk-ant-api03-" + TOKEN
+    for args in (("validate",), ("validate", "--json")):
+        result = cli(*args, write_spec(GATEWAY_HEAD + where.format(token=key), "gateway.yaml"))
+        assert result.code == 2, result.err
+        assert TOKEN not in result.out + result.err
