@@ -121,10 +121,10 @@ def _recipe(path: str, types: dict[str, Any]) -> dict[str, Any]:
             py: [names.get(py, py), _node(hints.get(names.get(py, py)), types)] for py in inputs if py in values
         },
         "secret_inputs": sorted(py for py, v in values.items() if isinstance(v, pulumi.Output)),
-        "constants": {py: v for py, v in values.items() if v is not None and v is not UNSET and py not in inputs},
+        # What the class sets whatever it is given (a Kubernetes apiVersion and kind, Helm's compat flag).
+        "constants": {py: v for py, v in values.items() if _constant(v)},
         "outputs": sorted(names.get(py, py) for py, v in values.items() if v is None),
     }
-    recipe["constants"].update({py: v for py, v in values.items() if py in inputs and _constant(v)})
     recipe.update(_options(seen["opts"]))
     recipe["output_names"] = {wire: py for py, wire in _types.resource_py_to_pulumi_names(cls).items() if py != wire}
     return recipe
