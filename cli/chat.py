@@ -41,10 +41,11 @@ def command(
     from deepseek_deploy.stacks.call.portforward import reach
     from deepseek_deploy.stacks.errors import INTERRUPTED
 
-    from .invoke import held_note, resolve_target
+    from .invoke import held_note
     from .output import plain
+    from .targets import find
 
-    target = resolve_target(
+    _, target = find(
         spec,
         endpoint=endpoint,
         model_id=model_id,

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import typer
 
 from .lifecycle import BackendOpt, InstallOpt, ProfileOpt, SecretsOpt, StackOpt
-from .targets import ApiKeyOpt, EndpointOpt, ModelIdOpt
+from .targets import ApiKeyOpt, EndpointOpt, ModelIdOpt, find
 
 Spec = typer.Argument(..., metavar="SPEC", help="The spec file.")
 Prompt = typer.Argument(..., metavar="PROMPT", help="The prompt; `-` reads it from stdin.")
@@ -27,13 +27,6 @@ SystemOpt = typer.Option(None, "--system", help="A system prompt.")
 MaxTokensOpt = typer.Option(2048, "--max-tokens", min=1, help="Most tokens to generate, reasoning included.")
 TemperatureOpt = typer.Option(None, "--temperature", min=0.0, max=2.0, help="Sampling temperature (model default).")
 DIM, RESET = "\x1b[2m", "\x1b[0m"
-
-
-def resolve_target(spec: str, **options: Any) -> Any:
-    """The endpoint to call (cli/targets.py)."""
-    from .targets import find
-
-    return find(spec, **options)[1]
 
 
 class Printer:
@@ -116,7 +109,7 @@ def command(
     from .output import plain
 
     text = sys.stdin.read() if prompt == "-" else prompt
-    target = resolve_target(
+    _, target = find(
         spec,
         endpoint=endpoint,
         model_id=model_id,
