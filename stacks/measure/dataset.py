@@ -47,11 +47,18 @@ class DatasetError(DeployError):
 
 def load(path: str) -> list[Prompt]:
     """Every prompt of a JSONL file; the first bad line stops with its position."""
+    return [prompt for _, prompt in numbered(path)]
+
+
+def numbered(path: str) -> list[tuple[int, Prompt]]:
+    """Every prompt of a JSONL file with its line number, for checks that point at the line."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeployError(f"--dataset {path}: cannot read it ({error})", BAD_INPUT) from None
-    prompts = [_prompt(path, number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    prompts = [
+        (number, _prompt(path, number, line)) for number, line in enumerate(text.splitlines(), 1) if line.strip()
+    ]
     if not prompts:
         raise DatasetError(path, 1, 1, "no prompts: expected one JSON object per line, with a `prompt`")
     if len(prompts) > MAX_PROMPTS:

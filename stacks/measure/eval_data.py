@@ -19,12 +19,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Optional
 
 from ..errors import BAD_INPUT, DeployError
-from .dataset import DatasetError, Prompt
-from .dataset import load as load_jsonl
+from .dataset import DatasetError, Prompt, numbered
 
 BUILTIN_PREFIX = "builtin:"
 GENERATED_SIZE = 100
@@ -43,11 +41,10 @@ def load(name: str, seed: int = 0) -> Dataset:
     """`builtin:NAME` or a JSONL path."""
     if name.startswith(BUILTIN_PREFIX):
         return builtin(name[len(BUILTIN_PREFIX) :], seed)
-    prompts = load_jsonl(name)
-    lines = _line_numbers(name)
-    for prompt, line in zip(prompts, lines, strict=False):
+    rows = numbered(name)
+    for line, prompt in rows:
         _check_reference(name, line, prompt)
-    return Dataset(name, tuple(prompts))
+    return Dataset(name, tuple(prompt for _, prompt in rows))
 
 
 def builtin(name: str, seed: int = 0) -> Dataset:
@@ -63,11 +60,6 @@ def builtin(name: str, seed: int = 0) -> Dataset:
             BAD_INPUT,
         )
     return makers[name](seed)
-
-
-def _line_numbers(path: str) -> list[int]:
-    text = Path(path).read_text(encoding="utf-8")
-    return [number for number, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 
 def _check_reference(path: str, line: int, prompt: Prompt) -> None:
