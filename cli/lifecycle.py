@@ -148,8 +148,9 @@ def invoke_example(spec: Any, outputs: dict[str, Any]) -> str:
         )
     model_id = outputs.get("invoke_model_id", "MODEL_ID")
     guardrail = ""
-    if outputs.get("guardrail_id") and spec.mode != "marketplace":
-        config = {"guardrailIdentifier": outputs["guardrail_id"], "guardrailVersion": outputs.get("guardrail_version")}
+    guardrail_identifier = outputs.get("guardrail_arn") or outputs.get("guardrail_id")
+    if guardrail_identifier and spec.mode != "marketplace":
+        config = {"guardrailIdentifier": guardrail_identifier, "guardrailVersion": outputs.get("guardrail_version")}
         guardrail = f" --guardrail-config '{json.dumps(config)}'"
     return (
         f"aws bedrock-runtime converse --region {spec.region} --model-id '{model_id}'{guardrail} "

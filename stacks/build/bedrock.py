@@ -265,6 +265,9 @@ def build_bedrock(deployment: Deployment, tags: dict[str, str], notes: list[str]
         "invoke_policy_arn": access.policy_arn,
         "invoker_role_arn": access.invoker_role_arn,
         "guardrail_id": guardrail.guardrail_id if guardrail else None,
+        # Callers name the guardrail by ARN: the enforcing policy's condition compares
+        # bedrock:GuardrailIdentifier with `ARN:version` (components/access.py), so the ID alone may not match.
+        "guardrail_arn": guardrail.guardrail_arn if guardrail else None,
         "guardrail_version": guardrail.version if guardrail else None,
         "guardrail_enforced": enforced,
     }

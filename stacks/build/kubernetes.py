@@ -345,6 +345,7 @@ def build_self_hosted(deployment: Deployment, tags: dict[str, str], notes: list[
             "service": workload.service_name,
             "api_key": workload.api_key,
             "guardrail_id": guardrail.guardrail_id if guardrail else None,
+            "guardrail_arn": guardrail.guardrail_arn if guardrail else None,
             "guardrail_version": guardrail.version if guardrail else None,
         }
     )

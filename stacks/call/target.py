@@ -131,7 +131,10 @@ def _served_name(model: str) -> str:
 
 
 def _guardrail(mode: str, outputs: Mapping[str, Any]) -> Optional[Guardrail]:
-    identifier = outputs.get("guardrail_id")
+    # The ARN where the stack exports it: an enforcing IAM condition compares the identifier the call sends
+    # with the guardrail's `ARN:version` (https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions-id.html);
+    # stacks from before `guardrail_arn` existed give the ID.
+    identifier = outputs.get("guardrail_arn") or outputs.get("guardrail_id")
     if not identifier:
         return None
     return Guardrail(

@@ -54,3 +54,14 @@ def test_a_self_hosted_target_asks_for_the_name_vllm_serves_under():
     )
     outputs = {**document["outputs"], "endpoint": "http://vllm.ns.svc.cluster.local:8000/v1"}
     assert from_outputs(deployment.spec, outputs).served_model == served
+
+
+def test_the_guardrail_is_named_by_arn_where_the_stack_exports_it():
+    """An enforcing policy compares bedrock:GuardrailIdentifier with `ARN:version`; the ID may not match."""
+    spec = types.SimpleNamespace(name="r1", mode="serverless", model="deepseek-r1", region="us-west-2")
+    arn = "arn:aws:bedrock:us-west-2:123456789012:guardrail/abc123"
+    outputs = {"invoke_model_id": "us.deepseek.r1-v1:0", "guardrail_id": "abc123", "guardrail_arn": arn}
+    target = from_outputs(spec, {**outputs, "guardrail_version": "2"})
+    assert target.guardrail is not None and target.guardrail.identifier == arn and target.guardrail.version == "2"
+    older = from_outputs(spec, {"invoke_model_id": "us.deepseek.r1-v1:0", "guardrail_id": "abc123"})
+    assert older.guardrail is not None and older.guardrail.identifier == "abc123"  # stacks from before the ARN output
