@@ -277,6 +277,18 @@ class Vllm(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GatewayFacts(Record):
+    """The gateway's data plane: LiteLLM's proxy, its PyPI release and the official image of that release."""
+
+    litellm_version: str
+    image: str
+    image_digest: Optional[str]  # None: no public source gave one (say so where the image is used)
+    source: str
+    excluded_versions: tuple[str, ...]
+    excluded_source: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class HelmChart(Record):
     repo: str
     name: str
@@ -310,6 +322,7 @@ class Catalog(Record):
     regions: dict[str, Any]
     kubernetes: KubernetesFacts
     vllm: Vllm
+    gateway: GatewayFacts
     gpus: dict[str, Gpu]
     instances: dict[str, Instance]
     sagemaker_prices: dict[str, SageMakerPrice]
