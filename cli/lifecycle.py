@@ -43,23 +43,29 @@ def open_engine(
     install_pulumi: bool,
     preflight: bool = True,
     ask_aws: bool = False,
+    tiers_deployed: bool = False,
 ) -> tuple[Any, Any]:
-    """Resolve the spec and set up the engine. Every missing prerequisite is reported in one run."""
-    from deepseek_deploy.stacks.build.program import build
+    """Resolve the spec (a deployment or a gateway) and set up the engine. Every missing prerequisite is
+    reported in one run; with `tiers_deployed`, a gateway's tiers whose stacks are not up are among them."""
     from deepseek_deploy.stacks.run import engine as eng
     from deepseek_deploy.stacks.run import preflight as checks
-    from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
-    deployment = resolve_file(spec_path)
+    subject, program = _subject(spec_path)
     found: list[checks.Finding] = []
     settings = _prerequisite(
         found,
-        lambda: eng.resolve(deployment.spec, stack=stack, backend=backend, secrets=secrets, aws_profile=aws_profile),
+        lambda: eng.resolve(subject.spec, stack=stack, backend=backend, secrets=secrets, aws_profile=aws_profile),
     )
     if preflight:
         profile = settings.config.get("aws:profile") if settings else aws_profile or os.environ.get("AWS_PROFILE")
-        found.extend(checks.findings(deployment, profile, ask_aws=ask_aws))
+        found.extend(checks.findings(subject, profile, ask_aws=ask_aws))
     command = _prerequisite(found, lambda: eng.find_pulumi(install_pulumi or _offer_install()))
+    if tiers_deployed and settings is not None and command is not None and hasattr(subject, "tiers"):
+        from deepseek_deploy.stacks.run.gateway_tiers import missing_tiers
+
+        found.extend(
+            missing_tiers(subject, settings, lambda tier: eng.Engine(tier, lambda: None, command).outputs().outputs)
+        )
     from .output import plain
 
     for warning in (f for f in found if f.severity == "warning"):
@@ -67,7 +73,23 @@ def open_engine(
     errors = [f for f in found if f.severity == "error"]
     if errors or settings is None:
         raise checks.PrerequisitesMissing(errors)
-    return deployment, eng.Engine(settings, lambda: build(deployment), command)
+    return subject, eng.Engine(settings, program, command)
+
+
+def _subject(spec_path: str) -> tuple[Any, Callable[[], Any]]:
+    """The resolved deployment or gateway, and the program that builds it."""
+    from deepseek_deploy.stacks.sizing.gateway import is_gateway_file, resolve_gateway_file
+
+    if is_gateway_file(spec_path):
+        from deepseek_deploy.stacks.build.gateway_program import build_gateway
+
+        gateway = resolve_gateway_file(spec_path)
+        return gateway, lambda: build_gateway(gateway)
+    from deepseek_deploy.stacks.build.program import build
+    from deepseek_deploy.stacks.sizing.deployment import resolve_file
+
+    deployment = resolve_file(spec_path)
+    return deployment, lambda: build(deployment)
 
 
 def _prerequisite(found: list[Any], step: Callable[[], Any]) -> Any:
@@ -136,7 +158,12 @@ def _summary(changes: dict[str, int]) -> str:
 
 
 def invoke_example(spec: Any, outputs: dict[str, Any]) -> str:
-    """A ready-to-paste call of the deployment."""
+    """A ready-to-paste call of the deployment (a gateway: through `deploy chat`, or any OpenAI client)."""
+    if getattr(spec, "kind", None) == "gateway":
+        return (
+            f"deploy chat GATEWAY.yaml   # or any OpenAI client: base URL {outputs.get('endpoint')}, a key from "
+            "`deploy outputs GATEWAY.yaml --show-secrets` (api_keys)"
+        )
     if spec.mode == "self-hosted":
         return (
             f"kubectl -n {outputs.get('namespace', spec.serving.namespace)} port-forward "
@@ -194,6 +221,14 @@ def preview(
     _operate(engine, "preview", json_output, f"preview of {engine.settings.stack}")
 
 
+WithTiersOpt = typer.Option(
+    False,
+    "--with-tiers",
+    help="For a gateway spec: bring each tier's stack up first (each as `deploy up TIER.yaml` would), then the "
+    "gateway.",
+)
+
+
 def up(
     spec: str = Spec,
     stack: Optional[str] = StackOpt,
@@ -203,22 +238,40 @@ def up(
     json_output: bool = JsonOpt,
     install_pulumi: bool = InstallOpt,
     yes: bool = YesOpt,
+    with_tiers: bool = WithTiersOpt,
 ) -> None:
-    """Create or update everything the spec describes."""
-    loaded, engine = open_engine(
-        spec,
-        stack=stack,
-        backend=backend,
-        secrets=secrets_provider,
-        aws_profile=aws_profile,
-        install_pulumi=install_pulumi,
-        ask_aws=True,
-    )
-    _warn_if_the_model_changes(loaded, engine)
+    """Create or update everything the spec describes (a gateway: once its tiers' stacks are up)."""
+    options: dict[str, Any] = {
+        "stack": stack,
+        "backend": backend,
+        "secrets": secrets_provider,
+        "aws_profile": aws_profile,
+        "install_pulumi": install_pulumi,
+    }
+    if with_tiers:
+        for tier_path in _tier_paths(spec):
+            _up_one(tier_path, options, json_output, yes, tiers_deployed=False)
+    _up_one(spec, options, json_output, yes, tiers_deployed=True)
+
+
+def _tier_paths(spec: str) -> list[str]:
+    """The tiers' spec files of a gateway spec; `--with-tiers` on a single deployment is an error."""
+    from deepseek_deploy.stacks.sizing.gateway import is_gateway_file, resolve_gateway_file
+
+    if not is_gateway_file(spec):
+        raise DeployError(f"{spec}: --with-tiers applies to a gateway spec (kind: gateway) only", BAD_INPUT)
+    return [deployment.loaded.path for deployment in resolve_gateway_file(spec).tiers.values()]
+
+
+def _up_one(spec: str, options: dict[str, Any], json_output: bool, yes: bool, *, tiers_deployed: bool) -> None:
+    loaded, engine = open_engine(spec, ask_aws=True, tiers_deployed=tiers_deployed, **options)
+    if not hasattr(loaded, "tiers"):
+        _warn_if_the_model_changes(loaded, engine)
     if not yes and not json_output and sys.stdin.isatty():
         preview_result, _ = _run(engine, "preview", json_output)
         if not typer.confirm(
-            f"Apply these changes to {engine.settings.stack} ({_summary(preview_result.summary)})?",
+            f"Apply these changes to {engine.settings.project}/{engine.settings.stack} "
+            f"({_summary(preview_result.summary)})?",
             default=False,
             err=True,
         ):
@@ -232,7 +285,7 @@ def up(
 
         if engine.resumed:
             plain("an interrupted run had left operations pending: they were cleared and the update resumed")
-        show(f"\n{engine.settings.stack} is up: {_summary(result.summary)}")
+        show(f"\n{engine.settings.project}/{engine.settings.stack} is up: {_summary(result.summary)}")
         for key, value in shown.items():
             if value is not None:
                 show(f"  {key}: {value}")
@@ -380,10 +433,11 @@ def status_document(
 ) -> dict[str, Any]:
     """`status --json` (CLI.md). `health` is the probe's result (stacks/call/health.py); a stack that is not
     deployed has none and is not healthy."""
+    gateway = getattr(spec, "kind", None) == "gateway"
     return {
         "stack": stack,
-        "mode": spec.mode,
-        "model": spec.model,
+        "mode": "gateway" if gateway else spec.mode,
+        "model": "gateway over " + ", ".join(spec.tiers) if gateway else spec.model,
         "region": spec.region,
         "deployed": bool(outputs),
         "endpoint": outputs.get("external_endpoint") or outputs.get("endpoint") or outputs.get("invoke_model_id"),
@@ -423,7 +477,7 @@ def status(
     name = f"{loaded.spec.name} ({engine.settings.stack})"
     if not document["deployed"]:
         raise DeployError(f"{name}: not deployed", FAILED)
-    show(f"{name}: deployed, {loaded.spec.model} in mode {loaded.spec.mode}, {loaded.spec.region}")
+    show(f"{name}: deployed, {document['model']} in mode {document['mode']}, {loaded.spec.region}")
     show(f"  endpoint: {document['endpoint']}")
     if not document["healthy"]:
         raise DeployError(f"{name}: the endpoint is not answering: {document['detail']}", FAILED)

@@ -15,9 +15,13 @@ def plan_document(path: str, stack: str = "dev") -> dict[str, Any]:
     """Resolve and plan one spec: the `plan --json` document (errors are DeployErrors)."""
     import os
 
+    from deepseek_deploy.stacks.run.dry_run import gateway_plan_document, recorded
     from deepseek_deploy.stacks.run.dry_run import plan_document as document_of
-    from deepseek_deploy.stacks.run.dry_run import recorded
     from deepseek_deploy.stacks.sizing.deployment import resolve_file
+    from deepseek_deploy.stacks.sizing.gateway import is_gateway_file, resolve_gateway_file
+
+    if is_gateway_file(path):
+        return gateway_plan_document(resolve_gateway_file(path), stack)
 
     deployment = resolve_file(path)
     return document_of(deployment, stack, recorded(deployment, stack, dict(os.environ)))
@@ -30,7 +34,8 @@ def _write_manifests(document: dict[str, Any], directory: str, force: bool) -> N
 
     objects, _ = manifests.kubernetes_objects(document["resources"])
     if not objects:
-        plain(f"note: mode {document['mode']} creates no Kubernetes objects; nothing written to {directory}")
+        what = "a gateway on ecs-fargate" if document["mode"] == "gateway" else f"mode {document['mode']}"
+        plain(f"note: {what} creates no Kubernetes objects; nothing written to {directory}")
         return
     written = manifests.write(document["resources"], directory, force=force)
     plain(f"wrote {len(written.files)} Kubernetes objects to {directory}/ (apply with `kubectl apply -f {directory}`)")

@@ -35,9 +35,18 @@ def find(
     """(the spec, the Target): named by hand, or from the stack's outputs; `--api-key` overrides the stack's."""
     from dataclasses import replace
 
-    from deepseek_deploy.stacks.call.target import by_hand, from_outputs
+    from deepseek_deploy.stacks.call.target import by_hand, from_outputs, gateway_by_hand
+    from deepseek_deploy.stacks.sizing.gateway import is_gateway_file
 
     if endpoint or model_id:
+        if is_gateway_file(spec):
+            from deepseek_deploy.stacks.errors import BAD_INPUT, DeployError
+            from deepseek_deploy.stacks.spec.loader import load_any
+
+            if model_id or not endpoint:
+                raise DeployError("a gateway is OpenAI-compatible: give its base URL with --endpoint URL", BAD_INPUT)
+            gateway = load_any(spec).spec
+            return gateway, gateway_by_hand(gateway, endpoint, api_key)
         from deepseek_deploy.stacks.sizing.deployment import resolve_file
 
         loaded = resolve_file(spec).spec

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..sizing.deployment import Deployment
+from ..sizing.gateway import Gateway
 
 STACK_TAG = "deepseek-deploy:stack"
 
@@ -30,8 +31,8 @@ def model_kms_key(setting: str, deployment_key: Any) -> Any | None:
     return setting
 
 
-def guardrail(deployment: Deployment, key: Any, tags: dict[str, str]) -> Any | None:
-    """The Bedrock Guardrail and its published version, when the spec has one."""
+def guardrail(deployment: Deployment | Gateway, key: Any, tags: dict[str, str]) -> Any | None:
+    """The Bedrock Guardrail and its published version, when the spec (a deployment's or a gateway's) has one."""
     settings = deployment.spec.effective_guardrail
     if settings is None:
         return None
@@ -53,7 +54,7 @@ def guardrail(deployment: Deployment, key: Any, tags: dict[str, str]) -> Any | N
     )
 
 
-def budget(deployment: Deployment, tags: dict[str, str], notes: list[str]) -> None:
+def budget(deployment: Deployment | Gateway, tags: dict[str, str], notes: list[str]) -> None:
     spec = deployment.spec
     if not spec.budget:
         return

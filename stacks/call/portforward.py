@@ -44,6 +44,7 @@ def reach(target: Target, *, kubectl: str = "kubectl", timeout_s: float = READY_
                 kubeconfig=kubeconfig or None,
                 context=target.kube_context,
                 timeout_s=timeout_s,
+                remote_port=target.service_port,
             )
         )
         yield replace(target, base_url=f"http://127.0.0.1:{port}/v1", in_cluster=False)
@@ -59,6 +60,7 @@ def port_forward(
     context: Optional[str] = None,
     timeout_s: float = READY_TIMEOUT_S,
     popen: Callable[..., Any] = subprocess.Popen,
+    remote_port: int = SERVICE_PORT,
 ) -> Iterator[int]:
     """Run the port-forward; yield the local port once it accepts connections; stop it after."""
     executable = shutil.which(kubectl)
@@ -73,7 +75,7 @@ def port_forward(
     command = [executable]
     command += ["--kubeconfig", kubeconfig] if kubeconfig else []
     command += ["--context", context] if context else []
-    command += ["-n", namespace, "port-forward", f"svc/{service}", f"{port}:{SERVICE_PORT}", "--address", "127.0.0.1"]
+    command += ["-n", namespace, "port-forward", f"svc/{service}", f"{port}:{remote_port}", "--address", "127.0.0.1"]
     process = popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         _wait_until_listening(process, port, timeout_s, f"svc/{service} in namespace {namespace}")

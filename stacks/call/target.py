@@ -13,6 +13,7 @@ from typing import Any, Optional
 from ..errors import BAD_INPUT, FAILED, DeployError
 
 BEDROCK_MODES = ("serverless", "marketplace", "custom-import")
+GATEWAY_MODEL = "gateway"  # a gateway's Target.model: no one catalog model (its tiers are priced per tier)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Target:
     kubeconfig_text: Optional[str] = field(default=None, repr=False)
     kubeconfig_path: Optional[str] = None
     kube_context: Optional[str] = None
+    service_port: int = 8000  # the in-cluster Service's port: vLLM's 8000, a gateway's 4000
 
     @property
     def endpoint(self) -> str:
@@ -62,13 +64,15 @@ class Target:
 
 
 def from_outputs(spec: Any, outputs: Mapping[str, Any]) -> Target:
-    """The target a deployed stack exports (stacks/build: `bedrock.py` and `kubernetes.py`)."""
+    """The target a deployed stack exports (stacks/build: `bedrock.py`, `kubernetes.py`, `gateway_program.py`)."""
     if not outputs:
         raise DeployError(
             f"{spec.name} is not deployed: run `deploy up` first, or point at an endpoint with "
             "--endpoint URL / --model-id ID",
             FAILED,
         )
+    if getattr(spec, "kind", None) == "gateway":
+        return _gateway(spec, outputs)
     guardrail = _guardrail(spec.mode, outputs)
     if spec.mode in BEDROCK_MODES:
         return Target(
@@ -94,6 +98,43 @@ def from_outputs(spec: Any, outputs: Mapping[str, Any]) -> Target:
         kubeconfig_text=outputs.get("kubeconfig"),
         kubeconfig_path=getattr(cluster, "kubeconfig", None),
         kube_context=getattr(cluster, "context", None),
+    )
+
+
+def _gateway(spec: Any, outputs: Mapping[str, Any]) -> Target:
+    """A gateway: OpenAI-compatible, called with its first named key; on Kubernetes through a port-forward.
+    The gateway's guardrail runs inside it, so the caller applies none."""
+    keys = outputs.get("api_keys") or {}
+    first = spec.access.api_keys[0]
+    in_cluster = spec.host.platform == "kubernetes"
+    return Target(
+        mode="openai",
+        model=GATEWAY_MODEL,
+        region=str(outputs.get("region") or spec.region),
+        base_url=_v1(str(outputs["endpoint"])),
+        served_model=spec.name,  # any name: the gateway's routing picks the tier
+        api_key=keys.get(first),
+        namespace=outputs.get("namespace"),
+        service=outputs.get("service"),
+        in_cluster=in_cluster,
+        kubeconfig_path=getattr(spec.host, "kubeconfig", None),
+        kube_context=getattr(spec.host, "context", None),
+        service_port=int(outputs.get("port") or 4000),
+    )
+
+
+def gateway_by_hand(spec: Any, endpoint: str, api_key: Optional[str]) -> Target:
+    """`--endpoint URL` for a gateway spec: its OpenAI-compatible base URL."""
+    if not endpoint.startswith(("http://", "https://")):
+        raise DeployError(f"--endpoint {endpoint!r}: expected an http:// or https:// URL", BAD_INPUT)
+    return Target(
+        mode="openai",
+        model=GATEWAY_MODEL,
+        region=spec.region,
+        base_url=_v1(endpoint),
+        served_model=spec.name,
+        api_key=api_key,
+        by_hand=True,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .. import catalog
-from ..call.target import Target
+from ..call.target import GATEWAY_MODEL, Target
 from .dataset import Prompt
 from .limits import Load
 
@@ -32,6 +32,8 @@ class Estimate:
 
 
 def estimate(target: Target, load: Load, prompts: Sequence[Prompt]) -> Estimate:
+    if target.model == GATEWAY_MODEL:
+        return Estimate(None, "a gateway: each request bills at the tier that serves it, which routing decides")
     if target.base_url:
         return Estimate(0.0, "an OpenAI-compatible endpoint: nothing billed per request (its nodes bill by the hour)")
     if target.mode == "marketplace":

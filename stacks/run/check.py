@@ -112,8 +112,11 @@ def planned(path: str, stack: str = "dev") -> Planned:
         if document is not None:
             return Planned(document["resources"])
     from ..sizing.deployment import resolve_file
-    from .dry_run import run_program
+    from ..sizing.gateway import is_gateway_file, resolve_gateway_file
+    from .dry_run import run_gateway_program, run_program
 
+    if is_gateway_file(path):
+        return Planned(run_gateway_program(resolve_gateway_file(path), stack).resources)
     deployment = resolve_file(path)
     return Planned(run_program(deployment, stack).resources, declared_skips(deployment))
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..sizing.deployment import Deployment
+from ..sizing.gateway import Gateway
 from .recorder import mask, record
 
 
@@ -21,6 +22,71 @@ class DryRun:
     resources: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def run_gateway_program(gateway: Gateway, stack: str = "dev", *, typed: bool = False) -> DryRun:
+    """A gateway's program under mocks, as `run_program` does for a deployment. The tiers' stacks are read
+    through stack references, whose outputs are placeholders here."""
+    import contextlib
+
+    from deepseek_deploy.components import sdk
+
+    from ..build.gateway_program import build_gateway
+
+    spec = gateway.spec
+    notes: list[str] = []
+    raw: dict[str, Any] = {}
+
+    def program() -> Any:
+        built = build_gateway(gateway)
+        notes.extend(built.notes)
+        raw.update(built.outputs)
+        return built.outputs
+
+    with contextlib.nullcontext() if typed else sdk.by_type_token():
+        recording = record(program, project=f"deepseek-{spec.name}", stack=stack, region=spec.region)
+    outputs = dict(recording.value or {})
+    for key in _secret_outputs(raw):
+        outputs[key] = mask(outputs.get(key))
+    return DryRun(stack, "gateway", _gateway_model(gateway), recording.resources, notes, outputs)
+
+
+def _gateway_model(gateway: Gateway) -> str:
+    return "gateway over " + ", ".join(f"{tier} ({d.spec.model}, {d.spec.mode})" for tier, d in gateway.tiers.items())
+
+
+def gateway_plan_document(gateway: Gateway, stack: str = "dev") -> dict[str, Any]:
+    """The `plan --json` document of a gateway: `mode` is `gateway`; `tiers` names each tier's spec and the
+    stack it reads; `cost` covers the gateway itself (each tier's stack is planned, and priced, on its own)."""
+    from .engine import project_name
+
+    run = run_gateway_program(gateway, stack)
+    spec = gateway.spec
+    tiers = {
+        tier: {
+            "spec": deployment.loaded.path,
+            "mode": deployment.spec.mode,
+            "model": deployment.spec.model,
+            "stack": f"{project_name(deployment.spec.name)}/{stack}",
+        }
+        for tier, deployment in gateway.tiers.items()
+    }
+    return {
+        "stack": run.stack,
+        "kind": "gateway",
+        "mode": run.mode,
+        "model": run.model,
+        "resources": run.resources,
+        "planner": {"host": spec.host.platform, "replicas": spec.host.replicas, "routing": spec.routing.strategy},
+        "tiers": tiers,
+        "cost": {
+            "monthly_usd": None,
+            "unknown": "the gateway's hosting is not priced yet; `deploy cost` prices each tier",
+        },
+        "outputs": run.outputs,
+        "notes": run.notes,
+        "warnings": [str(w) for w in gateway.warnings],
+    }
 
 
 def run_program(deployment: Deployment, stack: str = "dev", *, typed: bool = False) -> DryRun:

@@ -97,6 +97,11 @@ def plugin_versions() -> dict[str, str]:
     return versions
 
 
+def project_name(spec_name: str) -> str:
+    """The Pulumi project of a spec's stack (a deployment's or a gateway's): a gateway's stack references name it."""
+    return f"deepseek-{spec_name}"
+
+
 def resolve(
     spec: Any,
     *,
@@ -119,7 +124,7 @@ def resolve(
         if k.startswith(("PULUMI_CONFIG_PASSPHRASE", "AWS_", "KUBECONFIG", "PULUMI_ACCESS_TOKEN"))
     }
     return EngineSettings(
-        project=f"deepseek-{spec.name}",
+        project=project_name(spec.name),
         stack=stack or "dev",
         backend_url=url,
         secrets_provider=provider,

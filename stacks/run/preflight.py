@@ -13,6 +13,7 @@ from typing import Any, Literal, Optional
 
 from ..errors import MISSING_PREREQUISITE, DeployError
 from ..sizing.deployment import Deployment
+from ..sizing.gateway import Gateway
 
 Clients = Callable[[str], Any]  # service name -> boto3 client in the deployment's region
 
@@ -189,11 +190,33 @@ def boto3_clients(deployment: Deployment, profile: Optional[str]) -> Clients:
     return lambda service: session.client(service)
 
 
+def gateway_kubeconfig(gateway: Gateway) -> Optional[Finding]:
+    """A gateway on Kubernetes needs a readable kubeconfig, unless it runs on the cluster a tier created."""
+    from ..build.gateway import self_hosted_cluster_tier
+
+    host = gateway.spec.host
+    if host.platform != "kubernetes" or (not host.kubeconfig and self_hosted_cluster_tier(gateway)):
+        return None
+    path = os.path.expanduser(
+        host.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
+    )
+    if not os.path.isfile(path):
+        return Finding(f"kubeconfig {path} not found: set host.kubeconfig (or KUBECONFIG) in {gateway.path}")
+    return None
+
+
 def findings(
-    deployment: Deployment, aws_profile: Optional[str], *, ask_aws: bool = True, clients: Optional[Clients] = None
+    deployment: Deployment | Gateway,
+    aws_profile: Optional[str],
+    *,
+    ask_aws: bool = True,
+    clients: Optional[Clients] = None,
 ) -> list[Finding]:
-    """Every finding: local prerequisites, then what AWS says (asked only when credentials exist)."""
+    """Every finding: local prerequisites, then what AWS says (asked only when credentials exist). A gateway's
+    tiers are checked when each is deployed; the gateway itself needs credentials and, on Kubernetes, a cluster."""
     credentials = aws_credentials(aws_profile)
+    if isinstance(deployment, Gateway):
+        return [f for f in (credentials, gateway_kubeconfig(deployment)) if f is not None]
     found = [f for f in (credentials, kubeconfig(deployment.spec)) if f is not None]
     if ask_aws and credentials is None:
         found.extend(aws_findings(deployment, clients or boto3_clients(deployment, aws_profile)))

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pulumi
 
 ACCOUNT = "${account_id}"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 SECRET = "[secret]"
 
 # Attributes each resource type computes, by their provider (camelCase) names.
@@ -187,6 +188,29 @@ def _monitor(mocks: pulumi.runtime.Mocks) -> Any:
             self._record(request, urn, inputs)
             return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=_serialize(state))
 
+        def ReadResource(self, request: Any) -> Any:
+            """A read of existing state; the one a program makes is a stack reference (a gateway's tiers).
+
+            Recorded like a registration, so the plan shows which stacks a stack reads. Its outputs are
+            placeholders named after the referenced stack (`${organization/deepseek-x/dev.invoke_model_id}`).
+            """
+            if request.type != STACK_REFERENCE:
+                return super().ReadResource(request)
+            from pulumi.runtime import rpc
+            from pulumi.runtime.proto import resource_pb2
+
+            from ..build.gateway import TIER_OUTPUTS  # what a gateway reads of its tiers
+
+            _ensure_event_loop()
+            urn = self.make_urn(request.parent, request.type, request.name)
+            inputs = rpc.deserialize_properties(request.properties)
+            target = inputs.get("name") or request.id
+            state = {"name": target, "outputs": {k: f"${{{target}.{k}}}" for k in TIER_OUTPUTS}}
+            state["secretOutputNames"] = []
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, target, state)
+            self._record(request, urn, {"name": target})
+            return resource_pb2.ReadResourceResponse(urn=urn, properties=_serialize(state))
+
         def _record(self, request: Any, urn: str, inputs: Any) -> None:
             self.names[urn] = request.name
             self.records.append(
@@ -262,7 +286,10 @@ def record(
     from pulumi.runtime.sync_await import _sync_await
 
     monitor = _monitor(_mocks(region))
-    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    # A local (DIY) backend's organization is the literal `organization`, as the plan's default backend.
+    mocks.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, organization="organization"
+    )
     resolved: dict[str, Any] = {}
 
     def run() -> Any:

@@ -94,12 +94,38 @@ def _across_tiers(loaded: LoadedGateway, tiers: dict[str, Deployment]) -> list[D
                 f"tiers '{names[other.name]}' and '{tier}' are both named '{other.name}'; each needs a stack of its own"
             )
             found.append(loaded.locate(at, message))
+        found += _unreachable(loaded, tier, deployment)
         if other.region != spec.region:
             message = (
                 f"tier '{tier}' runs in {other.region} and the gateway in {spec.region}: every request to it "
                 "crosses regions (latency, data transfer)"
             )
             found.append(loaded.locate(at, message, "warning"))
+    return found
+
+
+def _unreachable(loaded: LoadedGateway, tier: str, deployment: Deployment) -> list[Diagnostic]:
+    """Tiers the gateway could not call: an enforced guardrail of their own, or a cluster-internal vLLM
+    Service seen from ECS."""
+    spec, other = loaded.spec, deployment.spec
+    at = ("tiers", tier)
+    found = []
+    guardrail = other.effective_guardrail
+    if guardrail is not None and guardrail.enforce and spec.effective_guardrail is not None:
+        message = (
+            f"tier '{tier}' enforces its own guardrail (guardrail.enforce: true in {_clip(spec.tiers[tier])}): its "
+            "policy denies every call that does not name that guardrail, and the gateway applies its own. Set "
+            "`guardrail: false` in the tier's spec (the gateway's guardrail covers every tier)"
+        )
+        found.append(loaded.locate(at, message))
+    serving = getattr(other, "serving", None)
+    if spec.host.platform == "ecs-fargate" and serving is not None and serving.expose == "cluster-ip":
+        message = (
+            f"tier '{tier}' is a cluster-internal vLLM Service (serving.expose: cluster-ip), which a gateway on "
+            "ecs-fargate cannot reach. Expose it (serving.expose: load-balancer) or host the gateway on its cluster "
+            "(host.platform: kubernetes)"
+        )
+        found.append(loaded.locate(at, message))
     return found
 
 

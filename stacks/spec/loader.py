@@ -240,9 +240,9 @@ def load_text(text: str, file: str = "<spec>", base_dir: str | None = None) -> L
     data, source = _parse_mapping(text, file)
     if _kind(data, file, source) == "gateway":
         message = (
-            "kind: gateway: this is a gateway spec, and this command takes the spec of a single deployment. "
-            "`deploy validate` checks a gateway and `deploy eval --endpoint` calls one; planning and deploying "
-            "a gateway is not built yet (README, Hybrid). Its tiers are single-deployment specs"
+            "kind: gateway: this is a gateway spec, and this command takes the spec of a single deployment "
+            "(such as one of its tiers). validate, plan, check, preview, up, destroy, refresh, outputs, status, "
+            "invoke, chat, bench and eval take a gateway"
         )
         raise _fail(file, message, source.locate(("kind",)))
     return _load_deployment(data, source, file, base_dir)

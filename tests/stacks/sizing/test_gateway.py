@@ -129,3 +129,19 @@ def test_hostile_tier_paths_are_refused_at_the_tier_line(folder, tier):
     diagnostics = refused(folder / "gw.yaml")
     assert (diagnostics[0].line, diagnostics[0].column) == (5, 9)
     assert diagnostics[0].message.startswith("tier 'fast': ") and len(diagnostics[0].message) < 300
+
+
+def test_a_tier_that_enforces_its_own_guardrail_is_refused_at_its_line(folder):
+    (folder / "tiers" / "reasoning.yaml").write_text(REASONING + "guardrail: {enforce: true}\n")
+    found = refused(folder / "gw.yaml")
+    assert [d.line for d in found] == [6]  # `reasoning:` under tiers
+    assert "enforces its own guardrail" in found[0].message and "guardrail: false" in found[0].message
+
+
+def test_an_ecs_gateway_cannot_reach_a_cluster_internal_vllm_tier(folder):
+    (folder / "tiers" / "fast.yaml").write_text(MINIMAL["self-hosted"].replace("name: bot", "name: gw-fast"))
+    found = refused(folder / "gw.yaml")
+    assert [d.line for d in found] == [5] and "cluster-ip" in found[0].message
+    assert "host.platform: kubernetes" in found[0].message
+    (folder / "gw.yaml").write_text(GATEWAY.replace("ecs-fargate", "kubernetes"))
+    assert list(resolve_gateway_file(str(folder / "gw.yaml")).tiers) == ["fast", "reasoning"]
