@@ -99,8 +99,10 @@ class ByTypeToken(pulumi.CustomResource):
             setattr(self, py, getattr(self, py).apply(_Attributes.wrap))
 
     def translate_input_property(self, prop: str) -> str:
+        # Also called for the keys of plain maps inside inputs (ConfigMap data, env names, tags), which the
+        # typed classes send unchanged (Resource.translate_input_property is the identity): so must this.
         entry = self._recipe["inputs"].get(prop)
-        return entry[0] if entry else _camel(prop)
+        return entry[0] if entry else prop
 
     def translate_output_property(self, prop: str) -> str:
         names: dict[str, str] = self._recipe["output_names"]

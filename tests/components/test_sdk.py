@@ -131,3 +131,16 @@ def _top_level(dotted: str) -> bool:
     name = dotted.split(".")[1]
     spec = importlib.util.find_spec(dotted)
     return name.startswith("_") or bool(spec and spec.submodule_search_locations is None)
+
+
+def test_keys_of_plain_maps_are_sent_as_written_both_ways(run):
+    """A ConfigMap's file names and a Secret's variable names keep their underscores (no camel-casing)."""
+    from deepseek_deploy.components.sdk import k8s
+
+    def program() -> None:
+        k8s.core.v1.ConfigMap(
+            "files", metadata={"name": "files"}, data={"scorer_weights.json": "{}", "LITELLM_MASTER_KEY": "x"}
+        )
+
+    recording = run(program)
+    assert recording.resources[0]["inputs"]["data"] == {"LITELLM_MASTER_KEY": "x", "scorer_weights.json": "{}"}
