@@ -7,6 +7,7 @@ import botocore.session
 import pytest
 
 from deepseek_deploy.stacks import catalog
+from deepseek_deploy.stacks.catalog import records
 from deepseek_deploy.stacks.sizing import capacity
 from deepseek_deploy.stacks.spec import sections as spec
 
@@ -17,6 +18,7 @@ MODES = ("serverless", "marketplace", "custom-import", "self-hosted")
 
 def referenced_sources() -> set[str]:
     keys = {CATALOG.regions["source"], CATALOG.vllm.source, CATALOG.vllm.reasoning_source}
+    keys |= {CATALOG.gateway.source, CATALOG.gateway.excluded_source}
     k = CATALOG.kubernetes
     keys |= {k.versions_source, k.ami_source, k.device_plugin_source, k.keda_source, k.lws_source}
     keys |= {k.lb_controller_source, k.efa_source}
@@ -200,12 +202,19 @@ def test_instance_lookup_accepts_sagemaker_names():
 
 def test_the_catalog_reader_is_strict():
     with pytest.raises(ValueError, match="unknown keys"):
-        catalog._convert(
+        records.convert(
             catalog.Gpu, {"memory_mib": 1, "fp8": True, "source": "s", "fp8_source": "s", "typo": 1}, "gpus.X"
         )
     with pytest.raises(ValueError, match="expected int"):
-        catalog._convert(catalog.Gpu, {"memory_mib": "lots", "fp8": True, "source": "s", "fp8_source": "s"}, "gpus.X")
+        records.convert(catalog.Gpu, {"memory_mib": "lots", "fp8": True, "source": "s", "fp8_source": "s"}, "gpus.X")
     with pytest.raises(ValueError, match="is not one of"):
-        catalog._convert(
+        records.convert(
             catalog.Source, {"url": "https://x", "as_of": "2026-01-01", "confidence": "rumour"}, "sources.x"
         )
+
+
+def test_the_gateway_image_is_the_pinned_release_and_never_a_compromised_one():
+    gateway = CATALOG.gateway
+    assert gateway.image.endswith(f":v{gateway.litellm_version}")
+    assert gateway.litellm_version not in gateway.excluded_versions
+    assert set(gateway.excluded_versions) == {"1.82.7", "1.82.8"}  # BerriAI/litellm#24518
