@@ -45,6 +45,9 @@ def _write_manifests(document: dict[str, Any], directory: str, force: bool) -> N
         plain(f"note: not a plain object, install it first: {item}")
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
 def short_type(token: str) -> str:
     """`aws:s3/bucketPolicy:BucketPolicy` -> `aws:s3:BucketPolicy` (the module path repeats the name)."""
     package, module, name = ([*token.split(":"), "", ""])[:3]
@@ -60,6 +63,8 @@ def _tree(document: dict[str, Any]) -> Tree:
     for resource in document["resources"]:
         parent = nodes.get(resource["parent"], root)
         label = f"{escape(resource['name'])} [dim]{escape(short_type(resource['type']))}[/dim]"
+        if resource["type"] == STACK_REFERENCE:  # a read, not a resource: say which stack
+            label = f"{escape(resource['name'])} [dim]reads stack {escape(str(resource['inputs'].get('name')))}[/dim]"
         nodes[resource["name"]] = parent.add(label)
     return root
 
@@ -72,8 +77,10 @@ def _show(document: dict[str, Any]) -> None:
     out.print(_tree(document))
     counts = Counter(r["type"] for r in document["resources"])
     components = sum(n for t, n in counts.items() if t.startswith("deepseek-deploy:"))
-    total = len(document["resources"])
-    out.print(f"\n{total} resources ({components} components, {total - components} cloud resources)")
+    references = counts.get(STACK_REFERENCE, 0)
+    total = len(document["resources"]) - references
+    read = f", reading {references} stacks" if references else ""
+    out.print(f"\n{total} resources ({components} components, {total - components} cloud resources){read}")
     cost = document["cost"]
     if cost.get("monthly_usd") is not None:
         out.print(

@@ -81,6 +81,11 @@ class TierFacts:
         return TIER_KINDS.get(self.deployment.spec.mode, "openai")
 
     @property
+    def on_aws(self) -> bool:
+        """Called through an AWS API (Bedrock, SageMaker): its stack exports the policy that allows it."""
+        return self.kind != "openai"
+
+    @property
     def has_key(self) -> bool:
         """A vLLM tier that requires its generated API key (`serving.api_key`, on by default)."""
         spec = self.deployment.spec

@@ -34,6 +34,8 @@ COMPUTED: dict[str, tuple[str, ...]] = {
     "aws:ec2/launchTemplate:LaunchTemplate": ("arn", "latestVersion"),
     "aws:ec2/placementGroup:PlacementGroup": ("arn", "name"),
     "random:index/randomPassword:RandomPassword": ("result",),
+    "aws:lb/loadBalancer:LoadBalancer": ("arn", "arnSuffix", "dnsName"),
+    "aws:lb/targetGroup:TargetGroup": ("arn", "arnSuffix"),
 }
 
 
@@ -129,6 +131,12 @@ def _mocks(region: str) -> pulumi.runtime.Mocks:
             if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
                 zones = [f"{region}{letter}" for letter in "abc"]
                 return {"names": zones, "zoneIds": zones, "id": region, "state": "available"}, []
+            if args.token == "aws:ec2/getSubnet:getSubnet":  # given subnets: their VPC, known only to the cloud
+                subnet = args.args.get("id")
+                return {"id": subnet, "vpcId": f"${{{subnet}.vpcId}}"}, []
+            if args.token == "aws:ec2/getVpc:getVpc":
+                vpc = args.args.get("id")
+                return {"id": vpc, "cidrBlock": f"${{{vpc}.cidrBlock}}"}, []
             if args.token == "aws:index/getPartition:getPartition":
                 return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
             return {}, []
@@ -189,27 +197,10 @@ def _monitor(mocks: pulumi.runtime.Mocks) -> Any:
             return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=_serialize(state))
 
         def ReadResource(self, request: Any) -> Any:
-            """A read of existing state; the one a program makes is a stack reference (a gateway's tiers).
-
-            Recorded like a registration, so the plan shows which stacks a stack reads. Its outputs are
-            placeholders named after the referenced stack (`${organization/deepseek-x/dev.invoke_model_id}`).
-            """
+            """A read of existing state; the one a program makes is a stack reference (a gateway's tiers)."""
             if request.type != STACK_REFERENCE:
                 return super().ReadResource(request)
-            from pulumi.runtime import rpc
-            from pulumi.runtime.proto import resource_pb2
-
-            from ..build.gateway import TIER_OUTPUTS  # what a gateway reads of its tiers
-
-            _ensure_event_loop()
-            urn = self.make_urn(request.parent, request.type, request.name)
-            inputs = rpc.deserialize_properties(request.properties)
-            target = inputs.get("name") or request.id
-            state = {"name": target, "outputs": {k: f"${{{target}.{k}}}" for k in TIER_OUTPUTS}}
-            state["secretOutputNames"] = []
-            self.resources[urn] = MockMonitor.ResourceRegistration(urn, target, state)
-            self._record(request, urn, {"name": target})
-            return resource_pb2.ReadResourceResponse(urn=urn, properties=_serialize(state))
+            return _read_stack_reference(self, request)
 
         def _record(self, request: Any, urn: str, inputs: Any) -> None:
             self.names[urn] = request.name
@@ -218,6 +209,25 @@ def _monitor(mocks: pulumi.runtime.Mocks) -> Any:
             )
 
     return RecordingMonitor(mocks)
+
+
+def _read_stack_reference(monitor: Any, request: Any) -> Any:
+    """Record a stack reference like a registration, so the plan shows which stacks a stack reads. Its
+    outputs are placeholders named after the referenced stack (`${organization/deepseek-x/dev.invoke_model_id}`)."""
+    from pulumi.runtime import rpc
+    from pulumi.runtime.mocks import MockMonitor
+    from pulumi.runtime.proto import resource_pb2
+    from pulumi.runtime.sync_await import _ensure_event_loop
+
+    from ..build.gateway import TIER_OUTPUTS  # what a gateway reads of its tiers
+
+    _ensure_event_loop()
+    urn = monitor.make_urn(request.parent, request.type, request.name)
+    target = rpc.deserialize_properties(request.properties).get("name") or request.id
+    state = {"name": target, "outputs": {k: f"${{{target}.{k}}}" for k in TIER_OUTPUTS}, "secretOutputNames": []}
+    monitor.resources[urn] = MockMonitor.ResourceRegistration(urn, target, state)
+    monitor._record(request, urn, {"name": target})
+    return resource_pb2.ReadResourceResponse(urn=urn, properties=_serialize(state))
 
 
 def _pause_collector() -> bool:

@@ -20,7 +20,7 @@ from deepseek_deploy.stacks.spec import patterns
 from ..conftest import EXAMPLES, REPO
 
 # Gateway specs (kind: gateway) and the tier specs they name; harness.py writes the tiers next to each fuzzed file.
-GATEWAY_EXAMPLES = [REPO / "examples" / "hybrid" / "assistant.yaml"]
+GATEWAY_EXAMPLES = sorted((REPO / "examples" / "hybrid").glob("assistant*.yaml"))
 TIER_EXAMPLES = sorted(path for path in (REPO / "examples" / "hybrid").glob("*.yaml") if path not in GATEWAY_EXAMPLES)
 
 WILD_PERCENT = 2  # of the values in a schema-driven document, how many are drawn from WILD instead

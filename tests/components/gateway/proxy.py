@@ -22,8 +22,9 @@ import pytest
 
 from deepseek_deploy.components import gateway
 from deepseek_deploy.components.gateway import config as gw
+from deepseek_deploy.stacks import catalog
 
-LITELLM = "litellm[proxy]==1.108.7"
+LITELLM = f"litellm[proxy]=={catalog.load().gateway.litellm_version}"  # the release the image runs
 REPO = Path(__file__).resolve().parents[3]
 VENV = REPO / ".cache" / "litellm-venv"
 _OFFLINE_HINTS = (

@@ -118,8 +118,14 @@ def test_is_gateway_file_reads_only_the_kind(folder):
 
 def test_the_example_folder_has_what_the_gateway_names():
     names = {path.name for path in HYBRID.glob("*.yaml")}
-    assert names == {"assistant.yaml", "distill-qwen-14b-custom-import.yaml", "r1-serverless.yaml"}
-    assert [path.name for path in HYBRID.glob("*.yaml") if is_gateway_file(str(path))] == ["assistant.yaml"]
+    assert names == {
+        "assistant.yaml",
+        "assistant-fargate.yaml",
+        "distill-qwen-14b-custom-import.yaml",
+        "r1-serverless.yaml",
+    }
+    gateways = sorted(path.name for path in HYBRID.glob("*.yaml") if is_gateway_file(str(path)))
+    assert gateways == ["assistant-fargate.yaml", "assistant.yaml"]
 
 
 @pytest.mark.parametrize("tier", ["/dev/zero", "fifo", "a\\x00b", "x" * 4000])
