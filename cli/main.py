@@ -78,7 +78,9 @@ app.command(
     "bench", help="Load-test the deployed endpoint: TTFT, inter-token latency, throughput, goodput; report + plot."
 )(bench.command)
 app.command(
-    "cost", help="Monthly cost of this spec, of every other mode that can serve the model, and of the distills."
+    "cost",
+    help="Monthly cost of this spec, of every other mode that can serve the model, and of the distills; for a "
+    "gateway, each tier and the blend.",
 )(cost.command)
 app.command(
     "eval",
