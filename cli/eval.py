@@ -6,6 +6,16 @@ Each SPEC is found from its stack outputs, or by hand: `--endpoint URL` (or `--m
 in the same order, and then Pulumi is not touched. A gateway's answers name the tier that served them
 (`x-deepseek-tier`); evaluate its tiers alongside it (`deploy eval gateway.yaml fast.yaml strong.yaml`)
 and the report adds each tier's share, the cost saved against the strongest tier and the quality kept.
+
+`deploy eval gateway.yaml --calibrate` reads the gateway spec itself: its `routing.default` and
+`routing.escalate_to` tiers are evaluated (each from its own stack, or `--endpoint TIER=URL` by hand) and the
+fitted number replaces `routing.threshold: auto` at the position the YAML parser gives. The older form,
+`--calibrate GATEWAY FAST STRONG`, still works.
+
+`--bedrock-job` also starts one Amazon Bedrock model evaluation job per deployment (stacks/measure/eval_job.py).
+Its prerequisites are checked before any request, as `deploy up` checks them (exit 3, nothing sent); the eval
+stack `deepseek-<first SPEC's name>-eval` comes up after the local run; `--wait` polls the jobs within
+`--duration`, else `--fetch ARN` reads them later.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from .lifecycle import BackendOpt, InstallOpt, SecretsOpt, StackOpt
 
 Specs = typer.Argument(..., metavar="SPEC...", help="The spec files: deployments, or a gateway and its tiers.")
 DEFAULT_MAX_COST_USD = 5.0
+DEFAULT_EVALUATOR = "mistral.mistral-large-2402-v1:0"  # = stacks/measure/eval_job.DEFAULT_EVALUATOR (kept lazy)
 
 
 def command(
@@ -42,7 +53,9 @@ def command(
     calibrate: bool = typer.Option(
         False,
         "--calibrate",
-        help="SPECs are GATEWAY FAST STRONG: fit the gateway's `threshold: auto` on both tiers' answers and write it.",
+        help="SPEC is a gateway (kind: gateway, strategy classifier, threshold: auto): evaluate its default and "
+        "escalate_to tiers, fit the threshold on their answers and write it into the spec. Tiers come from their "
+        "stacks, or by hand with --endpoint TIER=URL (or --model-id TIER=ID). Also: SPECs GATEWAY FAST STRONG.",
     ),
     target_quality: float = typer.Option(
         0.95, "--target-quality", help="With --calibrate: the share of the strong tier's quality to keep."
@@ -52,9 +65,41 @@ def command(
     ),
     json_output: bool = typer.Option(False, "--json", help="The result as one JSON document on stdout."),
     out: Optional[str] = typer.Option(None, "--out", help="Write eval.json, report.md and a PNG plot here."),
-    endpoint: Optional[list[str]] = typer.Option(None, "--endpoint", help="An OpenAI-compatible base URL, per SPEC."),
-    model_id: Optional[list[str]] = typer.Option(None, "--model-id", help="A Bedrock model id or ARN, per SPEC."),
+    endpoint: Optional[list[str]] = typer.Option(
+        None,
+        "--endpoint",
+        help="An OpenAI-compatible base URL, per SPEC in order; with `GATEWAY --calibrate`, TIER=URL per tier "
+        "(a tier not named comes from its stack), or one plain URL per tier: default, then escalate_to.",
+    ),
+    model_id: Optional[list[str]] = typer.Option(
+        None, "--model-id", help="A Bedrock model id or ARN, per SPEC; with `GATEWAY --calibrate`, TIER=ID."
+    ),
     api_key: Optional[str] = typer.Option(None, "--api-key", envvar="DEPLOY_API_KEY", help="The endpoints' key."),
+    bedrock_job: bool = typer.Option(
+        False,
+        "--bedrock-job",
+        help="Also start Amazon Bedrock model evaluation jobs, one per deployment: automatic where Bedrock can call "
+        "the model, else over the answers gathered here. Their bucket and role live in the stack "
+        "deepseek-<first SPEC's name>-eval (`deploy destroy` removes it). Needs the Pulumi CLI and AWS credentials.",
+    ),
+    wait: bool = typer.Option(
+        False,
+        "--wait",
+        help="With --bedrock-job: wait for the jobs (at most --duration seconds) and put their metrics in the report; "
+        "without it, the job ARNs and the command that fetches them later are printed.",
+    ),
+    fetch: Optional[list[str]] = typer.Option(
+        None,
+        "--fetch",
+        metavar="ARN",
+        help="Report the status and metrics of a Bedrock evaluation job started by --bedrock-job (repeatable); "
+        "nothing else is sent. The region is the first SPEC's.",
+    ),
+    evaluator: str = typer.Option(
+        DEFAULT_EVALUATOR,
+        "--bedrock-evaluator",
+        help="With --bedrock-job: the Bedrock model that grades the answers of deployments Bedrock cannot call.",
+    ),
     stack: Optional[str] = StackOpt,
     backend: Optional[str] = BackendOpt,
     secrets_provider: Optional[str] = SecretsOpt,
@@ -73,9 +118,22 @@ def command(
     data = eval_data.load(dataset, seed)
     options = (stack, backend, secrets_provider, install_pulumi)
     referee = _judge(judge, judge_endpoint, judge_api_key, options, data)
-    gateway = _gateway_spec(specs) if calibrate else None
-    tiers = specs[1:] if calibrate else specs
-    deployments = _deployments(tiers, endpoint or [], model_id or [], api_key, options)
+    if fetch:  # a later look at jobs started earlier: nothing else is sent
+        _fetch(specs[0], fetch, json_output)
+        return
+    if wait and not bedrock_job:
+        from deepseek_deploy.stacks.errors import BAD_INPUT, DeployError
+
+        raise DeployError("--wait waits for the jobs of --bedrock-job; add --bedrock-job", BAD_INPUT)
+    if calibrate and len(specs) == 1:  # the gateway spec names its tiers
+        gateway: Optional[str] = specs[0]
+        deployments, paths = _gateway_tiers(specs[0], endpoint or [], model_id or [], api_key, options)
+    else:
+        gateway = _gateway_spec(specs) if calibrate else None
+        paths = specs[1:] if calibrate else specs
+        deployments = _deployments(paths, endpoint or [], model_id or [], api_key, options)
+    # Before any request: the eval stack's prerequisites (the Pulumi CLI, a secrets provider), as `deploy up`.
+    jobs = _bedrock_engine(specs[0], deployments, paths, evaluator, options) if bedrock_job else None
     spent = eval_plan.spend(deployments, data.prompts, caps, referee)
     shown = "unknown, --max-cost not enforced" if spent.usd is None else f"${spent.usd:.4f}"
     plain(f"eval {data.name} on {len(deployments)} deployment(s): estimated spend {shown}: {spent.basis}")
@@ -89,6 +147,10 @@ def command(
         )
     if gateway is not None:
         document["calibration"] = _calibrate(gateway, deployments, rows, data, target_quality, seed, out)
+    if jobs is not None:
+        document["bedrock_jobs"] = _bedrock_jobs(
+            jobs, evaluator, specs[0], deployments, rows, data, caps, wait, duration
+        )
     if out:
         for path in eval_report.write(document, out):
             plain(f"wrote {path}")
@@ -97,6 +159,10 @@ def command(
     else:
         for line in eval_report.table(document) + eval_report.calibration_lines(document.get("calibration")):
             result(line)
+        from deepseek_deploy.stacks.measure.eval_job_flow import lines
+
+        for line in lines(document.get("bedrock_jobs")):
+            result(line)
 
 
 def _gateway_spec(specs: list[str]) -> str:
@@ -104,19 +170,51 @@ def _gateway_spec(specs: list[str]) -> str:
 
     if len(specs) != 3:
         raise DeployError(
-            f"--calibrate takes three SPECs, GATEWAY FAST STRONG (the gateway spec with `threshold: auto`, then its "
-            f"default and its escalate_to tier); got {len(specs)}",
+            f"--calibrate takes the gateway spec (`deploy eval GATEWAY --calibrate`: it names its tiers), or three "
+            f"SPECs, GATEWAY FAST STRONG (its default and its escalate_to tier); got {len(specs)}",
             BAD_INPUT,
         )
     from pathlib import Path
 
-    from deepseek_deploy.stacks.measure.eval_calibrate import find_auto
+    from deepseek_deploy.stacks.measure.eval_gateway import threshold_position
 
-    try:
-        find_auto(Path(specs[0]).read_text(encoding="utf-8"))  # before any request: the number has a place
+    try:  # before any request: the number has a place
+        threshold_position(Path(specs[0]).read_text(encoding="utf-8"), specs[0])
     except OSError as error:
         raise DeployError(f"{specs[0]}: cannot read it ({error})", BAD_INPUT) from None
     return specs[0]
+
+
+def _gateway_tiers(
+    spec: str, endpoints: list[str], model_ids: list[str], api_key: Optional[str], options: tuple[Any, ...]
+) -> tuple[list[Any], list[str]]:
+    """The gateway's default and escalate_to tiers as deployments: by hand (TIER=URL) or from their stacks. A tier
+    that cannot be reached is reported at the gateway's line for it."""
+    from deepseek_deploy.stacks.errors import BAD_INPUT, DeployError
+    from deepseek_deploy.stacks.measure.eval_gateway import calibration_tiers, tier_endpoints
+    from deepseek_deploy.stacks.measure.eval_plan import Deployment
+    from deepseek_deploy.stacks.sizing.gateway import resolve_gateway_file
+    from deepseek_deploy.stacks.spec.loader import SpecError
+
+    if endpoints and model_ids:
+        raise DeployError("give --endpoint or --model-id for the tiers, not both", BAD_INPUT)
+    gateway = resolve_gateway_file(spec)
+    tiers = calibration_tiers(gateway)
+    urls = tier_endpoints(endpoints, tiers, "--endpoint")
+    arns = tier_endpoints(model_ids, tiers, "--model-id")
+    found = []
+    for tier, url, arn in zip(tiers, urls, arns, strict=True):
+        try:
+            loaded, target = _target(tier.path, url, arn, api_key, options)
+        except SpecError:
+            raise
+        except DeployError as error:  # not deployed, no Pulumi, no credentials: keep the code, name the tier
+            at = gateway.loaded.locate(("tiers", tier.name), f"tier '{tier.name}' ({tier.path}): {error.message}")
+            wrapped = DeployError(str(at), error.code)
+            wrapped.diagnostics = [at]  # type: ignore[attr-defined]  # file, line, column in the --json error
+            raise wrapped from None
+        found.append(Deployment(loaded.name, target, loaded.mode))
+    return found, [tier.path for tier in tiers]
 
 
 def _calibrate(
@@ -215,3 +313,95 @@ def _target(
         secrets=secrets,
         install_pulumi=install_pulumi,
     )
+
+
+def _bedrock_engine(
+    first: str, deployments: list[Any], paths: list[str], evaluator: str, options: tuple[Any, ...]
+) -> Any:
+    """The eval stack's engine, set up as `deploy up` sets up a deployment's: every missing prerequisite is
+    reported at once (exit 3) and nothing is sent. The stack holds EvalAccess for exactly these models."""
+    from deepseek_deploy.stacks.measure.eval_bedrock import evaluable
+    from deepseek_deploy.stacks.measure.eval_job import eval_settings, program
+    from deepseek_deploy.stacks.run import engine as eng
+    from deepseek_deploy.stacks.run.preflight import PrerequisitesMissing
+    from deepseek_deploy.stacks.spec.loader import load_any
+
+    from .lifecycle import _offer_install, _prerequisite
+
+    spec = load_any(first).spec
+    stack, backend, secrets, install_pulumi = options
+    found: list[Any] = []
+    settings = _prerequisite(found, lambda: eng.resolve(spec, stack=stack, backend=backend, secrets=secrets))
+    command = _prerequisite(found, lambda: eng.find_pulumi(install_pulumi or _offer_install()))
+    if found or settings is None:
+        raise PrerequisitesMissing(found)
+    models = [d.target.model_id for d in deployments if evaluable(d.target.model_id)]
+    if len(models) < len(deployments):
+        models.append(evaluator)  # grades the precomputed answers
+    settings = eval_settings(settings, spec.name)
+    run = program(spec.name, spec.region, list(dict.fromkeys(models)), _profile_regions(paths))
+    return eng.Engine(settings, run, command)
+
+
+def _profile_regions(paths: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each geographic inference profile a serverless spec calls -> the regions it routes to."""
+    from deepseek_deploy.stacks.errors import DeployError
+    from deepseek_deploy.stacks.sizing.deployment import resolve_file
+
+    found = {}
+    for path in paths:
+        try:
+            route = resolve_file(path).serverless
+        except DeployError:  # not a single deployment's spec (a gateway evaluated beside its tiers)
+            continue
+        if route is not None and route.profile_id:
+            found[route.profile_id] = route.destination_regions
+    return found
+
+
+def _clients(region: str) -> tuple[Any, Any]:
+    import boto3
+
+    session = boto3.session.Session(region_name=region)
+    return session.client("bedrock"), session.client("s3")
+
+
+def _bedrock_jobs(
+    engine: Any, evaluator: str, first: str, deployments: list[Any], rows: dict[str, Any], data: Any, caps: Any,
+    wait: bool, duration: float,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Bring the eval stack up, start one job per deployment, and (with --wait) read their results."""
+    from deepseek_deploy.stacks.measure import eval_job_flow as flow
+
+    from .output import plain
+
+    prompts = list(data.prompts)[: caps.requests]
+    found = flow.subjects(deployments, rows, len(prompts))
+    jobs_of = flow.plan(
+        prompts, found, dataset=data.name, stamp=_stamp(), max_tokens=caps.max_tokens, evaluator=evaluator
+    )
+    return flow.run(engine, _clients, jobs_of, first=first, wait=wait, duration=duration, notify=plain)
+
+
+def _stamp() -> str:
+    """What makes this run's job names unique (UTC, to the second)."""
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dt%H%M%S")
+
+
+def _fetch(first: str, arns: list[str], json_output: bool) -> None:
+    from deepseek_deploy.stacks.measure import eval_job
+    from deepseek_deploy.stacks.measure.eval_job_flow import aws_errors, lines
+    from deepseek_deploy.stacks.spec.loader import load_any
+
+    from .output import emit_json, result
+
+    bedrock, s3 = _clients(load_any(first).spec.region)
+    with aws_errors("reading the Bedrock evaluation jobs"):
+        document = {"bedrock_jobs": [eval_job.fetch(bedrock, s3, arn) for arn in arns]}
+    if json_output:
+        emit_json(document)
+    else:
+        for line in lines(document["bedrock_jobs"]):
+            result(line)

@@ -20,6 +20,7 @@ from ..errors import BAD_INPUT, MISSING_PREREQUISITE, DeployError
 from . import eval_calibrate
 from .dataset import Prompt
 from .eval_calibrate import Calibration, Point, Sample
+from .eval_gateway import threshold_position
 from .eval_metrics import request_cost
 from .eval_run import Row
 
@@ -86,7 +87,7 @@ def write_back(spec: str, threshold: float, dataset: str, today: Optional[dateti
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise DeployError(f"{spec}: cannot read it ({error})", BAD_INPUT) from None
-    line, column = eval_calibrate.find_auto(text)
+    line, column = threshold_position(text, spec)  # from the parsed YAML, not a text search
     date = (today or datetime.date.today()).isoformat()
     path.write_text(eval_calibrate.write_threshold(text, line, column, threshold, dataset, date), encoding="utf-8")
 
