@@ -355,6 +355,7 @@ def destroy(
             raise DeployError("the name did not match; nothing was deleted", BAD_INPUT)
     result, progress = _run(engine, "destroy", json_output, keep_protected=bool(kept.protected))
     progress.emit({"event": "result", "changes": result.summary, "kept": kept.protected + kept.retained})
+    _destroy_eval_stack(engine, loaded.spec.name, json_output)
     if not json_output:
         from .output import plain
 
@@ -363,6 +364,24 @@ def destroy(
             plain(f"kept (protected, still in the stack; with what they depend on):\n{_listed(kept.protected)}")
         if kept.retained:
             plain(f"left in the cloud, no longer managed by the stack:\n{_listed(kept.retained)}")
+
+
+def _destroy_eval_stack(engine: Any, spec_name: str, json_output: bool) -> None:
+    """The stack `deploy eval --bedrock-job` made for this spec (its bucket and role), when there is one."""
+    from deepseek_deploy.stacks.measure.eval_job import eval_settings
+    from deepseek_deploy.stacks.run import engine as eng
+
+    other = eng.Engine(eval_settings(engine.settings, spec_name), lambda: None, engine.command)
+    try:
+        other.outputs()
+    except DeployError:
+        return  # never made (or already gone)
+    result, progress = _run(other, "destroy", json_output, keep_protected=False)
+    progress.emit({"event": "result", "stack": other.settings.project, "changes": result.summary, "kept": []})
+    if not json_output:
+        from .output import plain
+
+        plain(f"{other.settings.project}/{other.settings.stack} (deploy eval --bedrock-job) destroyed")
 
 
 def refresh(

@@ -55,9 +55,10 @@ class FakeEngine:
     """The engine at the CLI's boundary: the state's protected and retained resources, and the destroy call."""
 
     def __init__(self, protected=(), retained=()):
-        from deepseek_deploy.stacks.run.engine import Kept, Result
+        from deepseek_deploy.stacks.run.engine import EngineSettings, Kept, Result
 
-        self.settings = types.SimpleNamespace(stack="dev")
+        self.settings = EngineSettings("deepseek-r1", "dev", "file:///state", None, {"aws:region": "us-west-2"}, {})
+        self.command = None
         self.state = Kept(protected=list(protected), retained=list(retained))
         self.result = Result(summary={"delete": 12})
         self.destroyed: list[dict] = []
@@ -70,13 +71,46 @@ class FakeEngine:
         return self.result
 
 
+class EvalStacks:
+    """The engine of the eval stacks (`deploy eval --bedrock-job`): which exist, which were destroyed."""
+
+    def __init__(self) -> None:
+        self.existing: set[str] = set()
+        self.destroyed: list[str] = []
+
+    def engine(self, settings, program, command):
+        from deepseek_deploy.stacks.errors import FAILED
+        from deepseek_deploy.stacks.run.engine import EngineError, Result
+
+        stacks = self
+
+        class Engine:
+            def __init__(self) -> None:
+                self.settings = settings
+
+            def outputs(self):
+                if settings.project not in stacks.existing:
+                    raise EngineError("no stack", FAILED)
+                return Result(outputs={"bucket": "b"})
+
+            def destroy(self, on_event=None, **options):
+                stacks.destroyed.append(settings.project)
+                return Result(summary={"delete": 4})
+
+        return Engine()
+
+
 @pytest.fixture
 def engine(monkeypatch):
     """Make `open_engine` hand out the FakeEngine the test configures."""
     import deepseek_deploy.cli.lifecycle as lifecycle
+    from deepseek_deploy.stacks.run import engine as eng
 
     made = FakeEngine()
-    monkeypatch.setattr(lifecycle, "open_engine", lambda *a, **k: (types.SimpleNamespace(spec=None), made))
+    made.eval_stacks = EvalStacks()
+    monkeypatch.setattr(eng, "Engine", made.eval_stacks.engine)
+    loaded = types.SimpleNamespace(spec=types.SimpleNamespace(name="r1"))
+    monkeypatch.setattr(lifecycle, "open_engine", lambda *a, **k: (loaded, made))
     return made
 
 
@@ -153,3 +187,15 @@ def test_ndjson_events_from_engine_events():
         "name": "bot-kms-key",
     }
     assert done["status"] == "done" and done["elapsed_s"] == 4.5
+
+
+def test_destroy_also_removes_the_stack_eval_bedrock_job_made(cli, no_pulumi, engine):
+    engine.eval_stacks.existing.add("deepseek-r1-eval")
+    result = cli("destroy", R1, "--yes")
+    assert result.code == 0 and engine.eval_stacks.destroyed == ["deepseek-r1-eval"]
+    assert "deepseek-r1-eval/dev (deploy eval --bedrock-job) destroyed" in result.err
+
+
+def test_destroy_leaves_alone_an_eval_stack_that_was_never_made(cli, no_pulumi, engine):
+    result = cli("destroy", R1, "--yes")
+    assert result.code == 0 and engine.eval_stacks.destroyed == []
