@@ -36,6 +36,7 @@ from .gateway_kubernetes_pod import (
     probes,
     secret_key,
 )
+from .k8s_common import depends_on, guard_pods
 
 if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
     import pulumi_kubernetes as k8s
@@ -57,13 +58,6 @@ __all__ = [
     "pod_spec",
     "probes",
 ]
-
-
-def _depends_on(opts: Optional[pulumi.ResourceOptions]) -> list[Any]:
-    found = opts.depends_on if opts is not None else None
-    if found is None:
-        return []
-    return list(found) if isinstance(found, (list, tuple)) else [found]
 
 
 class GatewayOnKubernetes(pulumi.ComponentResource):
@@ -89,7 +83,7 @@ class GatewayOnKubernetes(pulumi.ComponentResource):
                 "name": args.namespace,
                 "labels": {"pod-security.kubernetes.io/enforce": "restricted", **args.labels},
             },
-            opts=child(self, depends_on=_depends_on(opts)),
+            opts=child(self, depends_on=depends_on(opts)),
         )
         # Every object names the namespace through its output, so each waits for it.
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
@@ -171,24 +165,7 @@ class GatewayOnKubernetes(pulumi.ComponentResource):
         deployment: k8s.apps.v1.Deployment,
     ) -> None:
         """Disruption budget, network policy and, when it scales, the autoscaler."""
-        # maxUnavailable (not minAvailable): a node drain can always evict a pod, one at a time.
-        # https://kubernetes.io/docs/tasks/run-application/configure-pdb/
-        k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-pdb",
-            metadata={**meta, "name": name},
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
-            opts=child(self),
-        )
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-network",
-            metadata={**meta, "name": name},
-            spec={
-                "podSelector": {"matchLabels": selector},
-                "policyTypes": ["Ingress", "Egress"],
-                **network_policy_rules(args),
-            },
-            opts=child(self),
-        )
+        guard_pods(self, name, meta, selector, network_policy_rules(args))
         if autoscaled(args):
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{name}-autoscaler",

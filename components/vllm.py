@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import pulumi
 
 from ._base import child
+from .k8s_common import depends_on, guard_pods
 
 if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
     import pulumi_kubernetes as k8s
@@ -84,13 +85,6 @@ DEPLOYMENT_STRATEGY = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0,
 GROUP_ROLLOUT = {"type": "RollingUpdate", "rollingUpdateConfiguration": {"maxUnavailable": 1, "maxSurge": 0}}
 
 
-def _depends_on(opts: Optional[pulumi.ResourceOptions]) -> list[Any]:
-    found = opts.depends_on if opts is not None else None
-    if found is None:
-        return []
-    return list(found) if isinstance(found, (list, tuple)) else [found]
-
-
 class _VllmBase(pulumi.ComponentResource):
     """Namespace, secrets, weights cache, Services, PDB, NetworkPolicy and autoscaling around a workload."""
 
@@ -116,7 +110,7 @@ class _VllmBase(pulumi.ComponentResource):
                 "labels": {"pod-security.kubernetes.io/enforce": "restricted", **args.labels},
             },
             # With protect, destroy leaves it (and the kept weights caches in it) in the cluster.
-            opts=child(self, depends_on=_depends_on(opts), retain_on_delete=keeps_volumes(args, self.weights_volume)),
+            opts=child(self, depends_on=depends_on(opts), retain_on_delete=keeps_volumes(args, self.weights_volume)),
         )
         # Every object names the namespace through its output, so each waits for it (and for `depends_on`).
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
@@ -127,23 +121,7 @@ class _VllmBase(pulumi.ComponentResource):
         service_selector = {**selector, **(LEADER_INDEX if multi_node else {})}
         service = self._service(name, meta, service_selector)
         self.external_endpoint = self._exposure(name, args, meta, service_selector)
-        # maxUnavailable (not minAvailable): a node drain can always evict the pod.
-        k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-pdb",
-            metadata={**meta, "name": name},
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
-            opts=child(self),
-        )
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-network",
-            metadata={**meta, "name": name},
-            spec={
-                "podSelector": {"matchLabels": selector},
-                "policyTypes": ["Ingress", "Egress"],
-                **network_policy_rules(selector, args, multi_node=multi_node),
-            },
-            opts=child(self),
-        )
+        guard_pods(self, name, meta, selector, network_policy_rules(selector, args, multi_node=multi_node))
         if args.service_monitor:
             self._service_monitor(name, meta, selector)
         self.namespace = namespace.metadata["name"]

@@ -4,6 +4,7 @@ and the cost estimate, all read from one resolved deployment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,28 +28,9 @@ class DryRun:
 def run_gateway_program(gateway: Gateway, stack: str = "dev", *, typed: bool = False) -> DryRun:
     """A gateway's program under mocks, as `run_program` does for a deployment. The tiers' stacks are read
     through stack references, whose outputs are placeholders here."""
-    import contextlib
-
-    from deepseek_deploy.components import sdk
-
     from ..build.gateway_program import build_gateway
 
-    spec = gateway.spec
-    notes: list[str] = []
-    raw: dict[str, Any] = {}
-
-    def program() -> Any:
-        built = build_gateway(gateway)
-        notes.extend(built.notes)
-        raw.update(built.outputs)
-        return built.outputs
-
-    with contextlib.nullcontext() if typed else sdk.by_type_token():
-        recording = record(program, project=f"deepseek-{spec.name}", stack=stack, region=spec.region)
-    outputs = dict(recording.value or {})
-    for key in _secret_outputs(raw):
-        outputs[key] = mask(outputs.get(key))
-    return DryRun(stack, "gateway", _gateway_model(gateway), recording.resources, notes, outputs)
+    return _dry_run(lambda: build_gateway(gateway), gateway.spec, stack, typed, "gateway", _gateway_model(gateway))
 
 
 def _gateway_model(gateway: Gateway) -> str:
@@ -95,18 +77,23 @@ def run_program(deployment: Deployment, stack: str = "dev", *, typed: bool = Fal
     Resources register by type token (components.sdk) unless `typed`: the same registrations
     without importing the provider SDKs' service packages, most of a plan's time.
     """
+    from ..build.program import build
+
+    spec = deployment.spec
+    return _dry_run(lambda: build(deployment), spec, stack, typed, spec.mode, spec.model)
+
+
+def _dry_run(build: Callable[[], Any], spec: Any, stack: str, typed: bool, mode: str, model: str) -> DryRun:
+    """Run a program builder (a deployment's or a gateway's) under the recorder; secret outputs masked."""
     import contextlib
 
     from deepseek_deploy.components import sdk
 
-    from ..build.program import build
-
-    spec = deployment.spec
     notes: list[str] = []
     raw: dict[str, Any] = {}
 
     def program() -> Any:
-        built = build(deployment)
+        built = build()
         notes.extend(built.notes)
         raw.update(built.outputs)
         return built.outputs
@@ -116,7 +103,7 @@ def run_program(deployment: Deployment, stack: str = "dev", *, typed: bool = Fal
     outputs = dict(recording.value or {})
     for key in _secret_outputs(raw):
         outputs[key] = mask(outputs.get(key))
-    return DryRun(stack, spec.mode, spec.model, recording.resources, notes, outputs)
+    return DryRun(stack, mode, model, recording.resources, notes, outputs)
 
 
 def _secret_outputs(outputs: dict[str, Any]) -> list[str]:

@@ -1,0 +1,48 @@
+"""What every workload component on Kubernetes makes the same way (vLLM, the gateway): the disruption
+budget and network policy around its pods, and the dependencies its caller asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Optional
+
+import pulumi
+
+from ._base import child
+
+if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
+    import pulumi_kubernetes as k8s
+else:
+    from .sdk import k8s
+
+
+def depends_on(opts: Optional[pulumi.ResourceOptions]) -> list[Any]:
+    """The caller's `depends_on`, as a list, for the first child (the namespace) to wait on."""
+    found = opts.depends_on if opts is not None else None
+    if found is None:
+        return []
+    return list(found) if isinstance(found, (list, tuple)) else [found]
+
+
+def guard_pods(
+    parent: pulumi.Resource,
+    name: str,
+    meta: Mapping[str, Any],
+    selector: Mapping[str, str],
+    rules: Mapping[str, Any],
+) -> None:
+    """A PodDisruptionBudget and a NetworkPolicy (ingress and egress `rules`) for the pods of `selector`."""
+    # maxUnavailable (not minAvailable): a node drain can always evict a pod, one at a time.
+    # https://kubernetes.io/docs/tasks/run-application/configure-pdb/
+    k8s.policy.v1.PodDisruptionBudget(
+        f"{name}-pdb",
+        metadata={**meta, "name": name},
+        spec={"maxUnavailable": 1, "selector": {"matchLabels": dict(selector)}},
+        opts=child(parent),
+    )
+    k8s.networking.v1.NetworkPolicy(
+        f"{name}-network",
+        metadata={**meta, "name": name},
+        spec={"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress", "Egress"], **rules},
+        opts=child(parent),
+    )
