@@ -36,7 +36,7 @@ from .gateway_kubernetes_pod import (
     probes,
     secret_key,
 )
-from .k8s_common import depends_on, guard_pods
+from .k8s_common import cluster_ip_service, depends_on, guard_pods
 
 if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
     import pulumi_kubernetes as k8s
@@ -88,16 +88,7 @@ class GatewayOnKubernetes(pulumi.ComponentResource):
         # Every object names the namespace through its output, so each waits for it.
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
         deployment = self._workload(name, args, meta, selector)
-        service = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata={**meta, "name": name},
-            spec={
-                "type": "ClusterIP",
-                "selector": selector,
-                "ports": [{"name": "http", "port": PORT, "targetPort": PORT, "protocol": "TCP"}],
-            },
-            opts=child(self),
-        )
+        service = cluster_ip_service(self, name, meta, selector, PORT)
         self._policies(name, args, meta, selector, deployment)
         self.namespace = namespace.metadata["name"]
         self.service_name = service.metadata["name"]

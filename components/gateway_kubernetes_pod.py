@@ -14,6 +14,7 @@ from typing import Any, Optional
 import pulumi
 
 from .gateway.config import PROCESS_ENV
+from .k8s_common import restricted_context
 
 TYPE = "deepseek-deploy:gateway:GatewayOnKubernetes"
 PORT = 4000  # LiteLLM's default port
@@ -184,15 +185,7 @@ def container(args: GatewayKubernetesArgs, secret_name: str) -> dict[str, Any]:
         ],
         # The Pod Security Standards' "restricted" profile, which the namespace enforces.
         # https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-            "runAsGroup": UID,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_context(UID),
         **probes(),
     }
 

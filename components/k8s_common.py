@@ -46,3 +46,33 @@ def guard_pods(
         spec={"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress", "Egress"], **rules},
         opts=child(parent),
     )
+
+
+def restricted_context(uid: int) -> dict[str, Any]:
+    """A container security context meeting the Pod Security Standards' "restricted" profile, which the
+    namespaces enforce. https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted"""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def cluster_ip_service(
+    parent: pulumi.Resource, name: str, meta: Mapping[str, Any], selector: Mapping[str, str], port: int
+) -> k8s.core.v1.Service:
+    """The in-cluster endpoint of the pods of `selector`, on one HTTP port."""
+    return k8s.core.v1.Service(
+        f"{name}-service",
+        metadata={**meta, "name": name},
+        spec={
+            "type": "ClusterIP",
+            "selector": dict(selector),
+            "ports": [{"name": "http", "port": port, "targetPort": port, "protocol": "TCP"}],
+        },
+        opts=child(parent),
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import pulumi
 
 from ._base import child
-from .k8s_common import depends_on, guard_pods
+from .k8s_common import cluster_ip_service, depends_on, guard_pods
 
 if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
     import pulumi_kubernetes as k8s
@@ -165,16 +165,7 @@ class _VllmBase(pulumi.ComponentResource):
 
     def _service(self, name: str, meta: dict[str, Any], selector: dict[str, str]) -> k8s.core.v1.Service:
         """The in-cluster endpoint; a multi-node group is reached through its leader."""
-        return k8s.core.v1.Service(
-            f"{name}-service",
-            metadata={**meta, "name": name},
-            spec={
-                "type": "ClusterIP",
-                "selector": selector,
-                "ports": [{"name": "http", "port": PORT, "targetPort": PORT, "protocol": "TCP"}],
-            },
-            opts=child(self),
-        )
+        return cluster_ip_service(self, name, meta, selector, PORT)
 
     def _exposure(
         self, name: str, args: VllmArgs, meta: dict[str, Any], selector: dict[str, str]

@@ -13,6 +13,8 @@ from typing import Any, Optional
 
 import pulumi
 
+from .k8s_common import restricted_context
+
 PORT = 8000
 APP_LABEL = "app.kubernetes.io/name"
 UID = 10001  # unprivileged, above host UIDs; every writable path is a mounted volume
@@ -183,15 +185,7 @@ def container(
             {"name": "cache", "mountPath": "/cache"},
             {"name": "tmp", "mountPath": "/tmp"},
         ],
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-            "runAsGroup": UID,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_context(UID),
     }
     if command is not None:
         spec["command"] = command

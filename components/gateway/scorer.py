@@ -143,7 +143,8 @@ def fit_and_evaluate(rows: Sequence[tuple[str, int]], *, held_out: float = 0.2, 
     cut = max(1, int(len(shuffled) * (1 - held_out)))
     train, test = shuffled[:cut], shuffled[cut:]
     weights = fit(train, source=source)
-    result = auroc([score(p, weights) for p, _ in test], [y for _, y in test]) if test else None
+    both = len({y for _, y in test}) == 2  # a small held-out share may hold one label only: no AUROC then
+    result = auroc([score(p, weights) for p, _ in test], [y for _, y in test]) if both else None
     return Weights(True, f"{source} ({len(train)} train, {len(test)} held out)", weights.bias, weights.weights, result)
 
 
