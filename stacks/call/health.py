@@ -2,6 +2,8 @@
 
 - self-hosted (vLLM) and `--endpoint`: GET /health, which vLLM serves at the server root, not under
   /v1 (https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html); 200 means ready.
+- a gateway: GET /health/readiness, LiteLLM's unauthenticated readiness probe (its /health needs a key
+  and calls every model: https://docs.litellm.ai/docs/proxy/health).
 - Bedrock modes: the smallest real request (one output token) through the same client `invoke` uses,
   with a guardrail passed on the call kept (an IAM policy may require it). A custom-import model that
   scaled to zero is reported as warming up rather than waited for.
@@ -20,9 +22,10 @@ from .invoke import checks_guardrail, invoke
 from .openai_compat import http
 from .portforward import reach
 from .request import Request
-from .target import Target
+from .target import GATEWAY_MODEL, Target
 
 TIMEOUT_S = 10.0
+GATEWAY_HEALTH = "/health/readiness"
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def probe(
     timeout_s: float = TIMEOUT_S,
 ) -> Health:
     if target.base_url:
-        return _http_health(target.base_url, clock, timeout_s)
+        path = GATEWAY_HEALTH if target.model == GATEWAY_MODEL else "/health"
+        return _http_health(health_url(target.base_url, path), clock, timeout_s)
     tiny = Request(turns=ask("ping"), max_tokens=1, warmup_s=0)
     if checks_guardrail(target):  # ApplyGuardrail checks content, not health
         target = replace(target, guardrail=None)
@@ -68,13 +72,12 @@ def probe(
     return Health(True, answer.latency_ms)
 
 
-def health_url(base_url: str) -> str:
+def health_url(base_url: str, path: str = "/health") -> str:
     root = base_url.rstrip("/")
-    return f"{root[: -len('/v1')] if root.endswith('/v1') else root}/health"
+    return f"{root[: -len('/v1')] if root.endswith('/v1') else root}{path}"
 
 
-def _http_health(base_url: str, clock: Callable[[], float], timeout_s: float) -> Health:
-    url = health_url(base_url)
+def _http_health(url: str, clock: Callable[[], float], timeout_s: float) -> Health:
     start = clock()
     with http(url, "GET", None, None, timeout_s) as response:
         response.read()

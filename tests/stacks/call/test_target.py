@@ -65,3 +65,10 @@ def test_the_guardrail_is_named_by_arn_where_the_stack_exports_it():
     assert target.guardrail is not None and target.guardrail.identifier == arn and target.guardrail.version == "2"
     older = from_outputs(spec, {"invoke_model_id": "us.deepseek.r1-v1:0", "guardrail_id": "abc123"})
     assert older.guardrail is not None and older.guardrail.identifier == "abc123"  # stacks from before the ARN output
+
+
+def test_a_gateway_is_probed_on_litellms_unauthenticated_readiness_path():
+    from deepseek_deploy.stacks.call.health import GATEWAY_HEALTH, health_url
+
+    assert health_url("http://127.0.0.1:4000/v1", GATEWAY_HEALTH) == "http://127.0.0.1:4000/health/readiness"
+    assert health_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/health"  # vLLM
