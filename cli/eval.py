@@ -20,6 +20,7 @@ stack `deepseek-<first SPEC's name>-eval` comes up after the local run; `--wait`
 
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 import typer
@@ -143,7 +144,14 @@ def command(
         if referee is not None:
             referee = replace(referee, target=held.enter_context(reach(referee.target)))
         document, rows = eval_plan.run(
-            reached, data, caps, judge=referee, seed=seed, estimated_usd=spent.usd, notify=plain
+            reached,
+            data,
+            caps,
+            judge=referee,
+            seed=seed,
+            estimated_usd=spent.usd,
+            strongest=_escalation_tier(specs),
+            notify=plain,
         )
     if gateway is not None:
         document["calibration"] = _calibrate(gateway, deployments, rows, data, target_quality, seed, out)
@@ -246,6 +254,8 @@ def _calibrate(
         path = Path(out) / "calibration.png"
         eval_tune.plot(found, path, f"{data.name}: cost against quality per threshold")
         plain(f"wrote {path}")
+        labelled = eval_tune.labels(data.prompts, rows[fast.name], rows[strong.name])
+        plain(f"wrote {eval_tune.write_labels(Path(out), labelled)} (the scorer's fitting rows)")
     if not found.met:
         plain(f"note: no threshold kept {target:g} of {strong.name}'s quality; the best quality was taken")
     eval_tune.write_back(gateway, found.threshold, data.name)
@@ -269,12 +279,52 @@ def _deployments(
         flag = "--endpoint" if endpoints else "--model-id"
         raise DeployError(f"{flag} given {len(by_hand)} time(s) for {len(specs)} SPEC(s): give one per SPEC", BAD_INPUT)
     found = []
+    tiers = _tier_names(specs)
     for i, spec in enumerate(specs):
         url = endpoints[i] if endpoints else None
         arn = model_ids[i] if model_ids else None
         loaded, target = _target(spec, url, arn, api_key, options)
-        found.append(Deployment(loaded.name, target, loaded.mode))
+        # A gateway's answers name their tier (x-deepseek-tier): its tiers' rows go by that name, so the
+        # gateway's requests are priced at, and compared with, the tier that served them.
+        name = tiers.get(os.path.abspath(spec), loaded.name)
+        found.append(Deployment(name, target, getattr(loaded, "mode", "gateway")))
     return found
+
+
+def _escalation_tier(specs: list[str]) -> Optional[str]:
+    """The strong tier a gateway among the SPECs escalates to: what its quality and cost compare with."""
+    for loaded in _gateways(specs):
+        if loaded.spec.routing.escalate_to:
+            return loaded.spec.routing.escalate_to
+    return None
+
+
+def _gateways(specs: list[str]) -> list[Any]:
+    """The gateway specs among the SPECs that load (one that does not is reported where it is used)."""
+    from deepseek_deploy.stacks.errors import DeployError
+    from deepseek_deploy.stacks.sizing.gateway import is_gateway_file
+    from deepseek_deploy.stacks.spec.loader import LoadedGateway, load_any
+
+    found = []
+    for spec in specs:
+        if is_gateway_file(spec):
+            try:
+                loaded = load_any(spec)
+            except DeployError:
+                continue
+            if isinstance(loaded, LoadedGateway):
+                found.append(loaded)
+    return found
+
+
+def _tier_names(specs: list[str]) -> dict[str, str]:
+    """{absolute path of a tier's spec file: its tier name} for every gateway among the SPECs."""
+    from deepseek_deploy.stacks.sizing.gateway import tier_path
+
+    names: dict[str, str] = {}
+    for loaded in _gateways(specs):
+        names.update({os.path.abspath(tier_path(loaded, tier)): tier for tier in loaded.spec.tiers})
+    return names
 
 
 def _judge(

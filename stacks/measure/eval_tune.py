@@ -11,6 +11,7 @@ cost is its token usage at the tier's catalog price; when a tier has no token pr
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional
@@ -52,6 +53,37 @@ def samples(
             )
         )
     return found
+
+
+LABELS_FILE = "scorer-labels.jsonl"
+
+
+def right(score: float) -> bool:
+    """A scored answer counts as right only at full marks (a partial judge grade is not right)."""
+    return score >= 1.0 - eval_calibrate.EPSILON
+
+
+def labels(prompts: Sequence[Prompt], fast: Sequence[Row], strong: Sequence[Row]) -> list[dict[str, Any]]:
+    """One `{"prompt", "label"}` per prompt both tiers answered and scored, in the fast tier's order: label 1
+    when the fast tier's answer was wrong and the strong tier's right, else 0 (the label
+    components/gateway/scorer.py fits its weights on)."""
+    by_index = {row.index: row for row in strong}
+    found = []
+    for row in fast:
+        other = by_index.get(row.index)
+        if other is None or row.score is None or other.score is None:
+            continue
+        label = int(not right(row.score) and right(other.score))
+        found.append({"prompt": prompts[row.index].text, "label": label})
+    return found
+
+
+def write_labels(folder: Path, rows: Sequence[dict[str, Any]]) -> Path:
+    """FOLDER/scorer-labels.jsonl, one row a line, for `python -m deepseek_deploy.components.gateway.scorer`."""
+    path = folder / LABELS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
 
 
 def _point(point: Optional[Point]) -> Optional[dict[str, float]]:

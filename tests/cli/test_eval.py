@@ -113,6 +113,46 @@ def test_a_gateway_reports_tier_shares_cost_saved_and_quality_kept(deploy, files
     assert gateway["gateway"]["cost_saved_per_1k_usd"] == pytest.approx(theirs - mine, abs=1e-5)
 
 
+GATEWAY_OVER_NAMED_TIERS = """\
+kind: gateway
+name: front
+region: us-west-2
+tiers: {fast: tier-fast.yaml, strong: tier-strong.yaml}
+routing: {strategy: classifier, default: fast, escalate_to: strong, threshold: 0.5}
+host: {platform: ecs-fargate}
+"""
+
+
+def test_a_real_gateway_spec_is_priced_at_the_tier_that_served_each_request(deploy, files, write_spec):
+    """The answers name their tier ("fast"), not the tier's stack ("front-fast"): the tiers' rows go by the
+    tier names, so the gateway's requests are priced and compared at the tier that served them."""
+    write_spec(FAST_SPEC.replace("name: fast", "name: front-fast"), "tier-fast.yaml")
+    write_spec(STRONG_SPEC.replace("name: strong", "name: front-strong"), "tier-strong.yaml")
+    gateway_spec = write_spec(GATEWAY_OVER_NAMED_TIERS, "front.yaml")
+    tier_files = [str(Path(gateway_spec).with_name(name)) for name in ("tier-fast.yaml", "tier-strong.yaml")]
+    served = {p.text: ("fast" if i in (0, 1, 4) else "strong") for i, p in enumerate(DATASET)}
+    replies = {text: (FAST_REPLIES if tier == "fast" else STRONG_REPLIES)[text] for text, tier in served.items()}
+    with (
+        ScriptedServer(replies=replies, tiers=served) as front,
+        ScriptedServer(replies=FAST_REPLIES) as fast,
+        ScriptedServer(replies=STRONG_REPLIES) as strong,
+    ):
+        result = deploy(
+            "eval", gateway_spec, *tier_files, "--dataset", files["dataset"], "--json",
+            "--endpoint", front.base_url, "--endpoint", fast.base_url, "--endpoint", strong.base_url,
+            "--api-key", "test-key",
+        )  # fmt: skip
+    assert result.code == 0, result.err
+    gateway, fast_row, strong_row = json.loads(result.out)["results"]
+    assert (gateway["deployment"], fast_row["deployment"], strong_row["deployment"]) == ("front", "fast", "strong")
+    by_tier = {"fast": {}, "strong": {}}
+    for text, tier in served.items():
+        by_tier[tier][text] = replies[text]
+    mine = (per_1k(by_tier["fast"], "deepseek-v3.1") + per_1k(by_tier["strong"], "deepseek-r1")) / 2
+    assert gateway["cost_per_1k_requests_usd"] == pytest.approx(mine, abs=1e-6)
+    assert gateway["gateway"]["strongest"] == "strong" and gateway["gateway"]["quality_kept"] == 1.0
+
+
 def test_the_table_on_stdout_and_the_report_files(deploy, files, tmp_path):
     out = tmp_path / "report"
     with ScriptedServer(replies=FAST_REPLIES) as fast:
@@ -545,3 +585,25 @@ def test_the_cli_default_evaluator_is_the_flows():
     from deepseek_deploy.stacks.measure import eval_job
 
     assert DEFAULT_EVALUATOR == eval_job.DEFAULT_EVALUATOR
+
+
+def test_a_gateway_that_served_only_its_fast_tier_is_still_compared_with_its_escalation_tier(deploy, files, write_spec):
+    write_spec(FAST_SPEC.replace("name: fast", "name: front-fast"), "tier-fast.yaml")
+    write_spec(STRONG_SPEC.replace("name: strong", "name: front-strong"), "tier-strong.yaml")
+    gateway_spec = write_spec(GATEWAY_OVER_NAMED_TIERS, "front.yaml")
+    tier_files = [str(Path(gateway_spec).with_name(name)) for name in ("tier-fast.yaml", "tier-strong.yaml")]
+    served = {p.text: "fast" for p in DATASET}
+    with (
+        ScriptedServer(replies=FAST_REPLIES, tiers=served) as front,
+        ScriptedServer(replies=FAST_REPLIES) as fast,
+        ScriptedServer(replies=STRONG_REPLIES) as strong,
+    ):
+        result = deploy(
+            "eval", gateway_spec, *tier_files, "--dataset", files["dataset"], "--json",
+            "--endpoint", front.base_url, "--endpoint", fast.base_url, "--endpoint", strong.base_url,
+            "--api-key", "test-key",
+        )  # fmt: skip
+    assert result.code == 0, result.err
+    gateway = json.loads(result.out)["results"][0]
+    assert gateway["gateway"]["strongest"] == "strong"  # routing.escalate_to, not the only tier that answered
+    assert gateway["gateway"]["quality_kept"] == 0.5  # the fast tier's 0.5 against the strong tier's 1.0
