@@ -63,9 +63,10 @@ def usage_line(answer: Any) -> str:
     def count(value: Optional[int]) -> str:
         return "?" if value is None else str(value)
 
+    served = f" · answered by tier {answer.served_by}" if getattr(answer, "served_by", None) else ""
     return (
         f"[{count(answer.input_tokens)} in / {count(answer.output_tokens)} out tokens · {ms(answer.latency_ms)} · "
-        f"first token {ms(answer.ttft_ms)} · first answer token {ms(answer.ttfa_ms)}]"
+        f"first token {ms(answer.ttft_ms)} · first answer token {ms(answer.ttfa_ms)}{served}]"
     )
 
 

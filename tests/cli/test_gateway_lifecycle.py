@@ -118,3 +118,13 @@ def test_paths_in_the_error_are_the_tier_files(tmp_path: Path):
     found = missing_tiers(gateway, settings, lambda s: {})
     assert [f.message.split(":")[0] for f in found] == ["tier 'fast'", "tier 'reasoning'"]
     assert "distill-qwen-14b-custom-import.yaml" in found[0].message
+
+
+def test_the_usage_line_says_which_tier_answered_when_a_gateway_says_so():
+    from deepseek_deploy.cli.invoke import usage_line
+
+    answer = types.SimpleNamespace(
+        input_tokens=10, output_tokens=20, latency_ms=136.0, ttft_ms=134.0, ttfa_ms=135.0, served_by="fast"
+    )
+    assert usage_line(answer).endswith("first answer token 135 ms · answered by tier fast]")
+    assert "tier" not in usage_line(types.SimpleNamespace(**{**vars(answer), "served_by": None}))
