@@ -111,7 +111,8 @@ def plot(doc: dict[str, Any], path: Path, title: str) -> None:
         for quantile, style in (("p50", "o-"), ("p95", "s--"), ("p99", "^:")):
             ax.plot(x, [lv[key][quantile] for lv in levels], style, label=quantile)
         for lv, xi in zip(levels, x, strict=True):
-            ax.annotate(f"c={lv['concurrency']}", (xi, lv[key]["p50"]), textcoords="offset points", xytext=(4, 6))
+            if lv[key]["p50"] is not None:  # none measured (e.g. no gap between chunks): nothing to label
+                ax.annotate(f"c={lv['concurrency']}", (xi, lv[key]["p50"]), textcoords="offset points", xytext=(4, 6))
         ax.set_title(name)
         ax.set_xlabel("output tokens/s (all requests)")
         ax.set_ylabel("ms")

@@ -84,3 +84,15 @@ def test_no_plot_when_nothing_succeeded(tmp_path):
     paths = bench.write(failed, str(tmp_path), "demo")
     assert [p.name for p in paths] == ["bench.json", "report.md"]
     assert "estimated cost: unknown" in paths[1].read_text()
+
+
+def test_a_plot_of_one_chunk_answers_has_no_inter_token_latency_and_still_draws(tmp_path):
+    """An answer in one chunk has no gap between chunks: ITL is unknown (None), which the plot skips."""
+    whole = Record(ok=True, ttft_s=0.01, e2e_s=0.01, output_tokens=5, chunk_times=(0.01,))
+    document = report.document(
+        "http://127.0.0.1:1/v1", "openai", [Level(1, [whole, whole], 1.0, Slo())], slo=Slo(), api="openai",
+        max_tokens=8, estimated_cost_usd=None,
+    )  # fmt: skip
+    assert document["levels"][0]["itl_ms"]["p50"] is None
+    paths = bench.write(document, str(tmp_path / "out"), "one chunk")
+    assert paths[2].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
