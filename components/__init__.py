@@ -50,6 +50,7 @@ _MODULES = {
     "VllmMultiNode": "vllm",
     "VllmService": "vllm",
     "bedrock_metrics": "metrics",
+    "load_balancer_metrics": "metrics",
     "sagemaker_metrics": "metrics",
 }
 
@@ -108,5 +109,6 @@ __all__ = [
     "VllmMultiNode",
     "VllmService",
     "bedrock_metrics",
+    "load_balancer_metrics",
     "sagemaker_metrics",
 ]

@@ -52,6 +52,20 @@ def sagemaker_metrics(endpoint_name: pulumi.Input[str], variant_name: pulumi.Inp
     )
 
 
+def load_balancer_metrics(load_balancer: pulumi.Input[str], target_group: pulumi.Input[str]) -> MetricSource:
+    """An Application Load Balancer's target group (a gateway on ECS): requests, the targets' 5XX answers and
+    their response time, in seconds. `load_balancer` and `target_group` are the ARN suffixes CloudWatch
+    names them by. https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html"""
+    return MetricSource(
+        namespace="AWS/ApplicationELB",
+        dimensions={"LoadBalancer": load_balancer, "TargetGroup": target_group},
+        latency_metric="TargetResponseTime",
+        latency_to_ms=1000.0,
+        invocations_metric="RequestCount",
+        error_metrics=("HTTPCode_Target_5XX_Count",),
+    )
+
+
 def error_rate_queries(m: MetricSource) -> list[dict[str, Any]]:
     """Metric math for the percentage of invocations that failed (0 when there were none)."""
 

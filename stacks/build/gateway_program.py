@@ -43,7 +43,8 @@ def build_gateway(gateway: Gateway) -> BuildResult:
         c.EncryptionKeyArgs(
             region=spec.region,
             description=f"deepseek-deploy gateway {spec.name}: guardrail, logs and configuration",
-            service_principals=(f"logs.{spec.region}.amazonaws.com",),
+            # CloudWatch Logs (the ECS log group) and CloudWatch alarms publishing to the encrypted topic.
+            service_principals=(f"logs.{spec.region}.amazonaws.com", "cloudwatch.amazonaws.com"),
             tags=tags,
         ),
     )
@@ -184,6 +185,9 @@ def _on_fargate(gateway: Gateway, hosting: Hosting, key: Any, tags: dict[str, st
             tags=tags,
         ),
     )
+    _alarms(
+        gateway, c.load_balancer_metrics(hosted.load_balancer_arn_suffix, hosted.target_group_arn_suffix), key, tags
+    )
     return {
         "endpoint": hosted.endpoint,
         "cluster_name": hosted.cluster_name,
@@ -191,6 +195,26 @@ def _on_fargate(gateway: Gateway, hosting: Hosting, key: Any, tags: dict[str, st
         "log_group": hosted.log_group_name,
         "gateway_role_arn": hosted.task_role_arn,
     }
+
+
+def _alarms(gateway: Gateway, metrics: Any, key: Any, tags: dict[str, str]) -> None:
+    """The spec's latency and error alarms (and dashboard) on the gateway's own metrics."""
+    from deepseek_deploy import components as c
+
+    observability = gateway.spec.observability
+    c.Alarms(
+        f"{gateway.spec.name}-alarms",
+        c.AlarmsArgs(
+            region=gateway.spec.region,
+            metrics=metrics,
+            kms_key_arn=key.key_arn,
+            p99_latency_ms=observability.alarms.p99_latency_ms,
+            error_rate_percent=observability.alarms.error_rate_percent,
+            email=observability.alarms.email,
+            dashboard=observability.dashboard,
+            tags=tags,
+        ),
+    )
 
 
 def _kubeconfig(spec: GatewaySpec) -> str:
@@ -215,6 +239,11 @@ def _on_kubernetes(
     else:
         provider = k8s.Provider(f"{spec.name}-k8s", kubeconfig=_kubeconfig(spec), context=spec.host.context)
     namespace = spec.host.namespace or spec.name
+    notes.append(
+        f"on Kubernetes the gateway's request logs (tier, tokens, cost, latency) are its pods' output (`kubectl -n "
+        f"{namespace} logs deploy/{spec.name}`, or the cluster's log shipping), and observability.alarms and "
+        "dashboard are not made: they watch the load balancer of a gateway on ecs-fargate"
+    )
     access = _kubernetes_access(gateway, references, hosting, cluster_tier, namespace, tags, notes)
     hosted = c.GatewayOnKubernetes(
         spec.name,

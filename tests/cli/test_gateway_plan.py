@@ -75,3 +75,19 @@ def test_the_plan_tree_says_which_stacks_it_reads(cli):
     assert result.code == 0, result.err
     assert "assistant-tier-fast reads stack organization/deepseek-assistant-fast/dev" in result.out
     assert "reading 2 stacks" in result.out and "calibrate" in result.err
+
+
+def test_on_fargate_the_alarms_watch_the_gateways_load_balancer(plans):
+    plan = plans[ON_FARGATE.name]
+    latency = next(
+        a for a in of_type(plan, "aws:cloudwatch/metricAlarm:MetricAlarm") if a["inputs"].get("extendedStatistic")
+    )["inputs"]
+    assert (latency["namespace"], latency["metricName"]) == ("AWS/ApplicationELB", "TargetResponseTime")
+    assert set(latency["dimensions"]) == {"LoadBalancer", "TargetGroup"}
+    assert latency["threshold"] == 60  # the spec's 60000 ms, in the metric's seconds
+
+
+def test_on_kubernetes_the_plan_says_no_cloudwatch_alarm_is_made(plans):
+    plan = plans[ON_KUBERNETES.name]
+    assert of_type(plan, "aws:cloudwatch/metricAlarm:MetricAlarm") == []
+    assert any("alarms and dashboard are not made" in note for note in plan["notes"])
