@@ -70,7 +70,7 @@ def build_gateway(gateway: Gateway) -> BuildResult:
     if spec.host.platform == "kubernetes":
         outputs.update(_on_kubernetes(gateway, references, hosting, tags, notes))
     else:
-        outputs.update(_on_fargate(gateway, hosting, key, tags))
+        outputs.update(_on_fargate(gateway, hosting, key, tags, notes))
     shared.budget(gateway, tags, notes)
     for name, value in outputs.items():
         pulumi.export(name, value)
@@ -161,7 +161,7 @@ def _secret_env(gateway: Gateway, references: dict[str, Any], keys: Any) -> dict
     return secret_env
 
 
-def _on_fargate(gateway: Gateway, hosting: Hosting, key: Any, tags: dict[str, str]) -> dict[str, Any]:
+def _on_fargate(gateway: Gateway, hosting: Hosting, key: Any, tags: dict[str, str], notes: list[str]) -> dict[str, Any]:
     from deepseek_deploy import components as c
     from deepseek_deploy.components.gateway_access import guardrail_statements
 
@@ -185,9 +185,8 @@ def _on_fargate(gateway: Gateway, hosting: Hosting, key: Any, tags: dict[str, st
             tags=tags,
         ),
     )
-    _alarms(
-        gateway, c.load_balancer_metrics(hosted.load_balancer_arn_suffix, hosted.target_group_arn_suffix), key, tags
-    )
+    metrics = c.load_balancer_metrics(hosted.load_balancer_arn_suffix, hosted.target_group_arn_suffix)
+    _alarms(gateway, metrics, key, tags, notes)
     return {
         "endpoint": hosted.endpoint,
         "cluster_name": hosted.cluster_name,
@@ -197,7 +196,7 @@ def _on_fargate(gateway: Gateway, hosting: Hosting, key: Any, tags: dict[str, st
     }
 
 
-def _alarms(gateway: Gateway, metrics: Any, key: Any, tags: dict[str, str]) -> None:
+def _alarms(gateway: Gateway, metrics: Any, key: Any, tags: dict[str, str], notes: list[str]) -> None:
     """The spec's latency and error alarms (and dashboard) on the gateway's own metrics."""
     from deepseek_deploy import components as c
 
@@ -215,6 +214,11 @@ def _alarms(gateway: Gateway, metrics: Any, key: Any, tags: dict[str, str]) -> N
             tags=tags,
         ),
     )
+    if observability.alarms.email:
+        notes.append(
+            f"AWS emails {observability.alarms.email} a subscription confirmation; alarms reach it only after it "
+            "is confirmed"
+        )
 
 
 def _kubeconfig(spec: GatewaySpec) -> str:
