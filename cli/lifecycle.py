@@ -12,6 +12,8 @@ import typer
 
 from deepseek_deploy.stacks.errors import BAD_INPUT, FAILED, INTERRUPTED, OK, DeployError
 
+from .gateway_up import RotateOpt, WithTiersOpt, keys_to_rotate, tier_paths
+
 Spec = typer.Argument(..., metavar="SPEC", help="The spec file.")
 StackOpt = typer.Option(None, "--stack", help="Stack name (default: dev).")
 BackendOpt = typer.Option(
@@ -221,14 +223,6 @@ def preview(
     _operate(engine, "preview", json_output, f"preview of {engine.settings.stack}")
 
 
-WithTiersOpt = typer.Option(
-    False,
-    "--with-tiers",
-    help="For a gateway spec: bring each tier's stack up first (each as `deploy up TIER.yaml` would), then the "
-    "gateway.",
-)
-
-
 def up(
     spec: str = Spec,
     stack: Optional[str] = StackOpt,
@@ -239,8 +233,10 @@ def up(
     install_pulumi: bool = InstallOpt,
     yes: bool = YesOpt,
     with_tiers: bool = WithTiersOpt,
+    rotate_key: Optional[list[str]] = RotateOpt,
 ) -> None:
     """Create or update everything the spec describes (a gateway: once its tiers' stacks are up)."""
+    rotated = keys_to_rotate(spec, rotate_key or [])
     options: dict[str, Any] = {
         "stack": stack,
         "backend": backend,
@@ -249,22 +245,21 @@ def up(
         "install_pulumi": install_pulumi,
     }
     if with_tiers:
-        for tier_path in _tier_paths(spec):
+        for tier_path in tier_paths(spec):
             _up_one(tier_path, options, json_output, yes, tiers_deployed=False)
-    _up_one(spec, options, json_output, yes, tiers_deployed=True)
+    _up_one(spec, options, json_output, yes, tiers_deployed=True, rotate=rotated)
 
 
-def _tier_paths(spec: str) -> list[str]:
-    """The tiers' spec files of a gateway spec; `--with-tiers` on a single deployment is an error."""
-    from deepseek_deploy.stacks.sizing.gateway import is_gateway_file, resolve_gateway_file
-
-    if not is_gateway_file(spec):
-        raise DeployError(f"{spec}: --with-tiers applies to a gateway spec (kind: gateway) only", BAD_INPUT)
-    return [deployment.loaded.path for deployment in resolve_gateway_file(spec).tiers.values()]
-
-
-def _up_one(spec: str, options: dict[str, Any], json_output: bool, yes: bool, *, tiers_deployed: bool) -> None:
+def _up_one(
+    spec: str, options: dict[str, Any], json_output: bool, yes: bool, *, tiers_deployed: bool, rotate: Any = ()
+) -> None:
     loaded, engine = open_engine(spec, ask_aws=True, tiers_deployed=tiers_deployed, **options)
+    replace: dict[str, Any] = {}
+    if rotate:
+        from deepseek_deploy.stacks.build.gateway import key_urn
+
+        s = engine.settings
+        replace["replace"] = tuple(key_urn(s.project, s.stack, loaded.spec.name, key) for key in rotate)
     if not hasattr(loaded, "tiers"):
         _warn_if_the_model_changes(loaded, engine)
     if not yes and not json_output and sys.stdin.isatty():
@@ -276,7 +271,7 @@ def _up_one(spec: str, options: dict[str, Any], json_output: bool, yes: bool, *,
             err=True,
         ):
             raise DeployError("nothing was changed", OK)
-    result, progress = _run(engine, "up", json_output)
+    result, progress = _run(engine, "up", json_output, **replace)
     shown = _shown(result.outputs, result.secret_outputs, show_secrets=False)
     progress.emit({"event": "result", "changes": result.summary, "outputs": shown})
     if not json_output:

@@ -34,11 +34,12 @@ class GatewayKeys(pulumi.ComponentResource):
     """`keys`: name -> key (secret Outputs); `master_key`: LiteLLM's own key, which no client gets."""
 
     keys: dict[str, pulumi.Output[str]]
+    key_urns: dict[str, pulumi.Output[str]]  # each key's resource, which a targeted replace rotates
     master_key: pulumi.Output[str]
 
     def __init__(self, name: str, args: GatewayKeysArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("deepseek-deploy:gateway:GatewayKeys", name, None, opts)
-        self.keys = {}
+        self.keys, self.key_urns = {}, {}
         for key_name in args.names:
             token = args.rotation.get(key_name)
             generated = random.RandomPassword(
@@ -49,6 +50,7 @@ class GatewayKeys(pulumi.ComponentResource):
                 opts=child(self),
             )
             self.keys[key_name] = generated.result
+            self.key_urns[key_name] = generated.urn
         master = random.RandomPassword(f"{name}-master", length=KEY_LENGTH, special=False, opts=child(self))
         self.master_key = master.result
         self.register_outputs({"keys": pulumi.Output.secret(self.keys), "master_key": self.master_key})

@@ -53,6 +53,16 @@ def gateway_tags(gateway: Gateway) -> dict[str, str]:
     return {**spec.tags, "managed-by": "deepseek-deploy", STACK_TAG: spec.name, "deepseek-deploy:kind": "gateway"}
 
 
+KEYS_TYPE = "deepseek-deploy:gateway:GatewayKeys"  # components/gateway_keys.py
+PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+
+
+def key_urn(project: str, stack: str, gateway: str, key: str) -> str:
+    """The URN of a named key's RandomPassword (`{gateway}-keys` component, `{gateway}-keys-{key}`), which
+    `deploy up --rotate-key` replaces. https://www.pulumi.com/docs/iac/concepts/resources/names/#urns"""
+    return f"urn:pulumi:{stack}::{project}::{KEYS_TYPE}${PASSWORD_TYPE}::{gateway}-keys-{key}"
+
+
 def tier_key_env(tier: str) -> str:
     return TIER_KEY_ENV.format("".join(c if c.isalnum() else "_" for c in tier).upper())
 

@@ -326,8 +326,9 @@ class Engine:
         result = self._run("preview", on_event)
         return Result(summary=dict(result.change_summary or {}))
 
-    def up(self, on_event: Optional[Callable[[Any], None]] = None) -> Result:
-        result = self._run("up", on_event)
+    def up(self, on_event: Optional[Callable[[Any], None]] = None, replace: tuple[str, ...] = ()) -> Result:
+        """`replace`: URNs of resources to replace even if unchanged (a gateway key to rotate)."""
+        result = self._run("up", on_event, **({"replace": list(replace)} if replace else {}))
         return Result(
             summary=dict(result.summary.resource_changes or {}),
             outputs={k: v.value for k, v in result.outputs.items()},

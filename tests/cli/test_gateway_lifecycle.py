@@ -128,3 +128,49 @@ def test_the_usage_line_says_which_tier_answered_when_a_gateway_says_so():
     )
     assert usage_line(answer).endswith("first answer token 135 ms · answered by tier fast]")
     assert "tier" not in usage_line(types.SimpleNamespace(**{**vars(answer), "served_by": None}))
+
+
+def test_rotate_key_replaces_exactly_that_keys_resource(cli, stacks, monkeypatch):
+    stacks.outputs["deepseek-assistant-fast"] = {"invoke_model_id": "arn:aws:bedrock:us-west-2:1:imported-model/x"}
+    stacks.outputs["deepseek-assistant-reasoning"] = {"invoke_model_id": "us.deepseek.r1-v1:0"}
+    replaced: list = []
+    made = stacks.engine
+
+    def engine(settings, program, command):
+        fake = made(settings, program, command)
+        up = fake.up
+
+        def up_with(on_event=None, replace=()):
+            replaced.extend(replace)
+            return up(on_event)
+
+        fake.up = up_with
+        return fake
+
+    from deepseek_deploy.stacks.run import engine as eng
+
+    monkeypatch.setattr(eng, "Engine", engine)
+    result = cli("up", str(HYBRID), "--yes", "--rotate-key", "backend")
+    assert result.code == 0, result.err
+    assert replaced == [
+        "urn:pulumi:dev::deepseek-assistant::deepseek-deploy:gateway:GatewayKeys$"
+        "random:index/randomPassword:RandomPassword::assistant-keys-backend"
+    ]
+
+
+def test_the_rotated_urn_is_the_one_the_program_registers():
+    from deepseek_deploy.components.gateway_keys import GatewayKeys, GatewayKeysArgs
+    from deepseek_deploy.stacks.build.gateway import key_urn
+    from deepseek_deploy.stacks.run.recorder import record
+
+    recording = record(
+        lambda: GatewayKeys("assistant-keys", GatewayKeysArgs(names=("backend",))).key_urns["backend"],
+        project="deepseek-assistant",
+        stack="prod",
+    )
+    assert recording.value == key_urn("deepseek-assistant", "prod", "assistant", "backend")
+
+
+def test_rotating_a_key_the_gateway_does_not_have_is_bad_input(cli, stacks):
+    result = cli("up", str(HYBRID), "--yes", "--rotate-key", "frontend")
+    assert result.code == 2 and "its keys: backend, batch" in result.err and stacks.ups == []
