@@ -39,7 +39,6 @@ MASTER_KEY = "sk-master-0123456789abcdef"
 DIGESTS = '{"team-a": "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"}'
 CONFIG = "model_list: []\ngeneral_settings:\n  master_key: os.environ/LITELLM_MASTER_KEY\n"
 SOURCE = Path(gateway.__file__).parent
-LITELLM_BIN = Path(__file__).resolve().parents[2] / ".cache" / "litellm-venv" / "bin"  # see gateway/proxy.py
 OUTPUTS = (
     "endpoint",
     "cluster_name",
@@ -161,10 +160,12 @@ def test_bootstrap_writes_the_files_and_execs_litellm_in_their_folder(tmp_path):
     assert oct((folder).stat().st_mode & 0o777) == oct(0o700)
 
 
-@pytest.mark.skipif(not (LITELLM_BIN / "litellm").exists(), reason="the LiteLLM venv of gateway/proxy.py is not made")
+@pytest.mark.slow
 def test_the_bootstrap_starts_the_real_litellm_with_the_hooks(tmp_path):
-    from .gateway.proxy import base_env, free_port
+    from .gateway.proxy import base_env, free_port, litellm_executable
     from .gateway.stack import call
+
+    litellm_bin = litellm_executable().parent  # the gateway tests' own LiteLLM venv, made once
 
     with FakeOpenAIServer(answer="from the tier", api_key="upstream-key", model="m") as tier_server:
         tier = gw.Tier("fast", "openai", "m", tier_server.base_url, "FAST_KEY")
@@ -177,7 +178,7 @@ def test_the_bootstrap_starts_the_real_litellm_with_the_hooks(tmp_path):
         variables = file_variables(list(content))
         port = free_port()
         env = base_env(LITELLM_MASTER_KEY=MASTER_KEY, FAST_KEY="upstream-key", **{gw.key_env("backend"): "sk-backend"})
-        env["PATH"] = f"{LITELLM_BIN}{os.pathsep}{env['PATH']}"
+        env["PATH"] = f"{litellm_bin}{os.pathsep}{env['PATH']}"
         env.update({variable: encode_file(content[name]) for variable, name in variables.items()})
         command = entry_point(sys.executable, variables, folder=str(tmp_path / "scratch" / "gateway"), port=port)
         with (tmp_path / "litellm.log").open("w") as log:
