@@ -123,15 +123,20 @@ host: {platform: ecs-fargate}
 """
 
 
-def test_a_real_gateway_spec_is_priced_at_the_tier_that_served_each_request(deploy, files, write_spec):
-    """The answers name their tier ("fast"), not the tier's stack ("front-fast"): the tiers' rows go by the
-    tier names, so the gateway's requests are priced and compared at the tier that served them."""
+@pytest.fixture
+def named_gateway(write_spec) -> tuple[str, list[str]]:
+    """A real gateway spec whose tiers' stacks are named unlike the tiers: (gateway file, tier files)."""
     write_spec(FAST_SPEC.replace("name: fast", "name: front-fast"), "tier-fast.yaml")
     write_spec(STRONG_SPEC.replace("name: strong", "name: front-strong"), "tier-strong.yaml")
     gateway_spec = write_spec(GATEWAY_OVER_NAMED_TIERS, "front.yaml")
     tier_files = [str(Path(gateway_spec).with_name(name)) for name in ("tier-fast.yaml", "tier-strong.yaml")]
-    served = {p.text: ("fast" if i in (0, 1, 4) else "strong") for i, p in enumerate(DATASET)}
-    replies = {text: (FAST_REPLIES if tier == "fast" else STRONG_REPLIES)[text] for text, tier in served.items()}
+    return gateway_spec, tier_files
+
+
+def eval_gateway(deploy, files, named_gateway, served: dict, replies: dict) -> list[dict]:
+    """`deploy eval` of the gateway (a stand-in that answers `replies`, each from the tier `served` names)
+    beside its two tiers; the results."""
+    gateway_spec, tier_files = named_gateway
     with (
         ScriptedServer(replies=replies, tiers=served) as front,
         ScriptedServer(replies=FAST_REPLIES) as fast,
@@ -143,7 +148,15 @@ def test_a_real_gateway_spec_is_priced_at_the_tier_that_served_each_request(depl
             "--api-key", "test-key",
         )  # fmt: skip
     assert result.code == 0, result.err
-    gateway, fast_row, strong_row = json.loads(result.out)["results"]
+    return json.loads(result.out)["results"]
+
+
+def test_a_real_gateway_spec_is_priced_at_the_tier_that_served_each_request(deploy, files, named_gateway):
+    """The answers name their tier ("fast"), not the tier's stack ("front-fast"): the tiers' rows go by the
+    tier names, so the gateway's requests are priced and compared at the tier that served them."""
+    served = {p.text: ("fast" if i in (0, 1, 4) else "strong") for i, p in enumerate(DATASET)}
+    replies = {text: (FAST_REPLIES if tier == "fast" else STRONG_REPLIES)[text] for text, tier in served.items()}
+    gateway, fast_row, strong_row = eval_gateway(deploy, files, named_gateway, served, replies)
     assert (gateway["deployment"], fast_row["deployment"], strong_row["deployment"]) == ("front", "fast", "strong")
     by_tier = {"fast": {}, "strong": {}}
     for text, tier in served.items():
@@ -587,23 +600,9 @@ def test_the_cli_default_evaluator_is_the_flows():
     assert DEFAULT_EVALUATOR == eval_job.DEFAULT_EVALUATOR
 
 
-def test_a_gateway_that_served_only_its_fast_tier_is_still_compared_with_its_escalation_tier(deploy, files, write_spec):
-    write_spec(FAST_SPEC.replace("name: fast", "name: front-fast"), "tier-fast.yaml")
-    write_spec(STRONG_SPEC.replace("name: strong", "name: front-strong"), "tier-strong.yaml")
-    gateway_spec = write_spec(GATEWAY_OVER_NAMED_TIERS, "front.yaml")
-    tier_files = [str(Path(gateway_spec).with_name(name)) for name in ("tier-fast.yaml", "tier-strong.yaml")]
-    served = {p.text: "fast" for p in DATASET}
-    with (
-        ScriptedServer(replies=FAST_REPLIES, tiers=served) as front,
-        ScriptedServer(replies=FAST_REPLIES) as fast,
-        ScriptedServer(replies=STRONG_REPLIES) as strong,
-    ):
-        result = deploy(
-            "eval", gateway_spec, *tier_files, "--dataset", files["dataset"], "--json",
-            "--endpoint", front.base_url, "--endpoint", fast.base_url, "--endpoint", strong.base_url,
-            "--api-key", "test-key",
-        )  # fmt: skip
-    assert result.code == 0, result.err
-    gateway = json.loads(result.out)["results"][0]
+def test_a_gateway_that_served_only_its_fast_tier_is_still_compared_with_its_escalation_tier(
+    deploy, files, named_gateway
+):
+    gateway = eval_gateway(deploy, files, named_gateway, {p.text: "fast" for p in DATASET}, FAST_REPLIES)[0]
     assert gateway["gateway"]["strongest"] == "strong"  # routing.escalate_to, not the only tier that answered
     assert gateway["gateway"]["quality_kept"] == 0.5  # the fast tier's 0.5 against the strong tier's 1.0
