@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Optional
 
 from .. import catalog
@@ -221,11 +220,6 @@ def _alarms(gateway: Gateway, metrics: Any, key: Any, tags: dict[str, str], note
         )
 
 
-def _kubeconfig(spec: GatewaySpec) -> str:
-    path = spec.host.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
-    return os.path.expanduser(path)
-
-
 def _on_kubernetes(
     gateway: Gateway, references: dict[str, Any], hosting: Hosting, tags: dict[str, str], notes: list[str]
 ) -> dict[str, Any]:
@@ -235,13 +229,17 @@ def _on_kubernetes(
 
     from deepseek_deploy import components as c
 
+    from .kubernetes import kubeconfig_file
+
     spec = gateway.spec
     cluster_tier = None if spec.host.kubeconfig else self_hosted_cluster_tier(gateway)
     if cluster_tier is not None:
         provider = k8s.Provider(f"{spec.name}-k8s", kubeconfig=references[cluster_tier].get_output("kubeconfig"))
         notes.append(f"the gateway runs on the EKS cluster tier '{cluster_tier}' created")
     else:
-        provider = k8s.Provider(f"{spec.name}-k8s", kubeconfig=_kubeconfig(spec), context=spec.host.context)
+        provider = k8s.Provider(
+            f"{spec.name}-k8s", kubeconfig=kubeconfig_file(spec.host.kubeconfig), context=spec.host.context
+        )
     namespace = spec.host.namespace or spec.name
     notes.append(
         f"on Kubernetes the gateway's request logs (tier, tokens, cost, latency) are its pods' output (`kubectl -n "

@@ -23,9 +23,14 @@ DEFAULT_VPC_CIDR = "10.42.0.0/16"  # a created cluster's VPC unless cluster.vpc_
 EBS_CLASS, EFS_CLASS = "gp3", "efs"  # the classes a created cluster gets, unless storage_class names them
 
 
-def kubeconfig_path(spec: SelfHostedSpec) -> str:
-    path = spec.cluster.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
+def kubeconfig_file(given: Optional[str]) -> str:
+    """The kubeconfig a spec names, else the first of KUBECONFIG, else kubectl's default."""
+    path = given or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
     return os.path.expanduser(path)
+
+
+def kubeconfig_path(spec: SelfHostedSpec) -> str:
+    return kubeconfig_file(spec.cluster.kubeconfig)
 
 
 def _spec(deployment: Deployment) -> SelfHostedSpec:

@@ -193,13 +193,12 @@ def boto3_clients(deployment: Deployment, profile: Optional[str]) -> Clients:
 def gateway_kubeconfig(gateway: Gateway) -> Optional[Finding]:
     """A gateway on Kubernetes needs a readable kubeconfig, unless it runs on the cluster a tier created."""
     from ..build.gateway import self_hosted_cluster_tier
+    from ..build.kubernetes import kubeconfig_file
 
     host = gateway.spec.host
     if host.platform != "kubernetes" or (not host.kubeconfig and self_hosted_cluster_tier(gateway)):
         return None
-    path = os.path.expanduser(
-        host.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
-    )
+    path = kubeconfig_file(host.kubeconfig)
     if not os.path.isfile(path):
         return Finding(f"kubeconfig {path} not found: set host.kubeconfig (or KUBECONFIG) in {gateway.path}")
     return None
