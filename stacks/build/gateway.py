@@ -69,8 +69,7 @@ def tier_key_env(tier: str) -> str:
 
 def _price(deployment: Deployment) -> tuple[Optional[float], Optional[float]]:
     """USD per million input/output tokens where the mode bills per token; else (None, None)."""
-    offer = deployment.model.modes.get(deployment.spec.mode)
-    price = offer.price if offer else None
+    price = deployment.model.token_price(deployment.spec.mode)
     return (price.input_per_1m, price.output_per_1m) if price else (None, None)
 
 

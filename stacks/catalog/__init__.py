@@ -155,6 +155,11 @@ class Model(Record):
     def offer(self, mode: str) -> ModeOffer:
         return self.modes[mode]
 
+    def token_price(self, mode: str) -> Optional[TokenPrice]:
+        """The per-token price in `mode`; None where the mode bills otherwise or the catalog has none."""
+        offer = self.modes.get(mode)
+        return offer.price if offer else None
+
     @property
     def supported_modes(self) -> list[str]:
         return [mode for mode, offer in self.modes.items() if offer.available]

@@ -23,10 +23,9 @@ from .stats import percentile
 def price_of(model: str, mode: str) -> Optional[TokenPrice]:
     """The catalog's token price of `model` in `mode`; None when it bills otherwise or is unknown."""
     try:
-        offer = catalog.model(model).modes.get(mode)
+        return catalog.model(model).token_price(mode)
     except Exception:  # a model named by hand that the catalog does not know
         return None
-    return offer.price if offer else None
 
 
 def request_cost(row: Row, price: Optional[TokenPrice]) -> Optional[float]:

@@ -51,8 +51,7 @@ def requests_upper_bound(load: Load) -> int:
 
 
 def _tokens(target: Target, load: Load, prompts: Sequence[Prompt]) -> Estimate:
-    offer = catalog.model(target.model).modes.get(target.mode)
-    price = offer.price if offer else None
+    price = catalog.model(target.model).token_price(target.mode)
     if price is None:
         return Estimate(None, f"the catalog has no {target.mode} token price for {target.model}")
     prompt_tokens = sum(len(p.text) for p in prompts) / len(prompts) / CHARS_PER_TOKEN + TEMPLATE_TOKENS
