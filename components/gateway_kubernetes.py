@@ -36,7 +36,7 @@ from .gateway_kubernetes_pod import (
     probes,
     secret_key,
 )
-from .k8s_common import cluster_ip_service, depends_on, guard_pods
+from .k8s_common import cluster_ip_service, guard_pods, restricted_namespace
 
 if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
     import pulumi_kubernetes as k8s
@@ -77,14 +77,7 @@ class GatewayOnKubernetes(pulumi.ComponentResource):
             **args.labels,
         }
         selector = {APP_LABEL: name}
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={
-                "name": args.namespace,
-                "labels": {"pod-security.kubernetes.io/enforce": "restricted", **args.labels},
-            },
-            opts=child(self, depends_on=depends_on(opts)),
-        )
+        namespace = restricted_namespace(self, name, args.namespace, args.labels, opts)
         # Every object names the namespace through its output, so each waits for it.
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
         deployment = self._workload(name, args, meta, selector)

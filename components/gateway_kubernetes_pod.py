@@ -14,7 +14,7 @@ from typing import Any, Optional
 import pulumi
 
 from .gateway.config import PROCESS_ENV
-from .k8s_common import restricted_context
+from .k8s_common import restricted_context, restricted_pod_context
 
 TYPE = "deepseek-deploy:gateway:GatewayOnKubernetes"
 PORT = 4000  # LiteLLM's default port
@@ -217,13 +217,7 @@ def pod_spec(
         "automountServiceAccountToken": False,
         # Time to finish answers in flight after SIGTERM (long generations stream for a while).
         "terminationGracePeriodSeconds": 60,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-            "runAsGroup": UID,
-            "fsGroup": UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_pod_context(UID),
         "topologySpreadConstraints": topology_spread(selector),
         "containers": [container(args, secret_name)],
         "volumes": [

@@ -24,6 +24,24 @@ def depends_on(opts: Optional[pulumi.ResourceOptions]) -> list[Any]:
     return list(found) if isinstance(found, (list, tuple)) else [found]
 
 
+def restricted_namespace(
+    parent: pulumi.Resource,
+    name: str,
+    namespace: str,
+    labels: Mapping[str, str],
+    opts: Optional[pulumi.ResourceOptions],
+    retain_on_delete: Optional[bool] = None,
+) -> k8s.core.v1.Namespace:
+    """The workload's namespace, enforcing the "restricted" Pod Security Standard; it waits for the caller's
+    `depends_on`, and every object named in it waits for it. `retain_on_delete` is set only when given."""
+    extra = {} if retain_on_delete is None else {"retain_on_delete": retain_on_delete}
+    return k8s.core.v1.Namespace(
+        f"{name}-namespace",
+        metadata={"name": namespace, "labels": {"pod-security.kubernetes.io/enforce": "restricted", **labels}},
+        opts=child(parent, depends_on=depends_on(opts), **extra),
+    )
+
+
 def guard_pods(
     parent: pulumi.Resource,
     name: str,
@@ -58,6 +76,17 @@ def restricted_context(uid: int) -> dict[str, Any]:
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": True,
         "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def restricted_pod_context(uid: int) -> dict[str, Any]:
+    """The pod's side of the same profile: a non-root user and group, which also own mounted volumes."""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "fsGroup": uid,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import pulumi
 
 from ._base import child
-from .k8s_common import cluster_ip_service, depends_on, guard_pods
+from .k8s_common import cluster_ip_service, guard_pods, restricted_namespace
 
 if TYPE_CHECKING:  # the typed SDKs for the checker; at run time, components.sdk picks the path
     import pulumi_kubernetes as k8s
@@ -103,15 +103,9 @@ class _VllmBase(pulumi.ComponentResource):
         self.weights_volume = weights_volume(args, multi_node=multi_node)
         labels = {APP_LABEL: name, "app.kubernetes.io/part-of": "deepseek-deploy", **args.labels}
         selector = {APP_LABEL: name}
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={
-                "name": args.namespace,
-                "labels": {"pod-security.kubernetes.io/enforce": "restricted", **args.labels},
-            },
-            # With protect, destroy leaves it (and the kept weights caches in it) in the cluster.
-            opts=child(self, depends_on=depends_on(opts), retain_on_delete=keeps_volumes(args, self.weights_volume)),
-        )
+        # With protect, destroy leaves it (and the kept weights caches in it) in the cluster.
+        kept = keeps_volumes(args, self.weights_volume)
+        namespace = restricted_namespace(self, name, args.namespace, args.labels, opts, retain_on_delete=kept)
         # Every object names the namespace through its output, so each waits for it (and for `depends_on`).
         meta = {"namespace": namespace.metadata["name"], "labels": labels}
         secret_name = self._secrets(name, args, meta)

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import pulumi
 
-from .k8s_common import restricted_context
+from .k8s_common import restricted_context, restricted_pod_context
 
 PORT = 8000
 APP_LABEL = "app.kubernetes.io/name"
@@ -204,13 +204,7 @@ def pod_spec(
     spec: dict[str, Any] = {
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": 60,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-            "runAsGroup": UID,
-            "fsGroup": UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_pod_context(UID),
         "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
         "containers": containers,
         "volumes": [
