@@ -9,14 +9,13 @@ a bounded Kubernetes Job running the same load generator against the Service (no
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from ..call.target import Target
-from ..errors import BAD_INPUT, FAILED, DeployError
+from ..errors import FAILED, DeployError
 from . import load as driver
 from . import report
 from .dataset import Prompt
@@ -86,13 +85,8 @@ def run(bench: Bench, spend: Estimate, notify: Notify) -> dict[str, Any]:
 
 def write(doc: dict[str, Any], directory: str, title: str) -> list[Path]:
     """bench.json, report.md and the plot into DIR (created); returns the paths written."""
-    folder = Path(directory)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DeployError(f"--out {directory}: cannot create it ({error})", BAD_INPUT) from None
-    data, markdown, png = (folder / name for name in FILES)
-    data.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    data, markdown, png = (report.out_folder(directory) / name for name in FILES)
+    report.write_json(data, doc)
     plotted = any(lv["ttft_ms"]["p50"] is not None for lv in doc["levels"])
     if plotted:
         report.plot(doc, png, title)

@@ -3,12 +3,9 @@ plot of score against cost per 1,000 requests (matplotlib, Agg, imported only wh
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
-
-from ..errors import BAD_INPUT, MISSING_PREREQUISITE, DeployError
 
 FILES = ("eval.json", "report.md", "score-cost.png")
 
@@ -115,14 +112,9 @@ def markdown(doc: dict[str, Any], plot_name: Optional[str]) -> str:
 
 def plot(doc: dict[str, Any], path: Path) -> None:
     """Score against cost per 1,000 requests, one point per deployment with its CI as an error bar."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise DeployError(
-            "--out draws its plot with matplotlib: pip install matplotlib", MISSING_PREREQUISITE
-        ) from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .report import pyplot
+
+    plt = pyplot()
 
     figure, axes = plt.subplots(figsize=(7, 5))
     for result in doc["results"]:
@@ -144,13 +136,11 @@ def plot(doc: dict[str, Any], path: Path) -> None:
 
 
 def write(doc: dict[str, Any], directory: str) -> list[Path]:
-    folder = Path(directory)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DeployError(f"--out {directory}: cannot create it ({error})", BAD_INPUT) from None
-    data, report, png = (folder / name for name in FILES)
-    data.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    """eval.json, report.md and the plot into DIR (created); returns the paths written."""
+    from .report import out_folder, write_json
+
+    data, report, png = (out_folder(directory) / name for name in FILES)
+    write_json(data, doc)
     plotted = any(r["score"] is not None for r in doc["results"])
     if plotted:
         plot(doc, png)

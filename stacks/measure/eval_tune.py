@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..catalog import TokenPrice
-from ..errors import BAD_INPUT, MISSING_PREREQUISITE, DeployError
+from ..errors import BAD_INPUT, DeployError
 from . import eval_calibrate
 from .dataset import Prompt
 from .eval_calibrate import Calibration, Point, Sample
@@ -80,8 +80,9 @@ def labels(prompts: Sequence[Prompt], fast: Sequence[Row], strong: Sequence[Row]
 
 def write_labels(folder: Path, rows: Sequence[dict[str, Any]]) -> Path:
     """FOLDER/scorer-labels.jsonl, one row a line, for `python -m deepseek_deploy.components.gateway.scorer`."""
-    path = folder / LABELS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from .report import out_folder
+
+    path = out_folder(str(folder)) / LABELS_FILE
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     return path
 
@@ -126,14 +127,9 @@ def write_back(spec: str, threshold: float, dataset: str, today: Optional[dateti
 
 def plot(found: Calibration, path: Path, title: str) -> None:
     """The cost/quality curve the threshold was chosen from, the pick marked (PNG, Agg)."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise DeployError(
-            "--out draws its plot with matplotlib: pip install matplotlib", MISSING_PREREQUISITE
-        ) from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .report import pyplot
+
+    plt = pyplot()
 
     figure, axes = plt.subplots(figsize=(7, 5))
     axes.plot([p.cost for p in found.curve], [p.quality for p in found.curve], "o-", label="thresholds (fit split)")
@@ -146,6 +142,5 @@ def plot(found: Calibration, path: Path, title: str) -> None:
     axes.legend()
     axes.set_title(title)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
-from ..errors import MISSING_PREREQUISITE, DeployError
+from ..errors import BAD_INPUT, MISSING_PREREQUISITE, DeployError
 from .stats import Level, Slo
 
 COLUMNS = (
@@ -92,15 +93,38 @@ def _usd(value: Optional[float]) -> str:
     return "unknown" if value is None else f"${value:,.4f}"
 
 
-def plot(doc: dict[str, Any], path: Path, title: str) -> None:
-    """Latency against throughput, one point per concurrency level (PNG, matplotlib's Agg backend)."""
+def out_folder(directory: str) -> Path:
+    """`--out DIR`, created if needed; a folder that cannot be made is bad input, said with the reason."""
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DeployError(f"--out {directory}: cannot create it ({error})", BAD_INPUT) from None
+    return folder
+
+
+def write_json(path: Path, doc: dict[str, Any]) -> None:
+    """The `--json` document as a file: indented, keys sorted, as the command prints it."""
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend (no display: a file, in CI as on a laptop), or a DeployError
+    that says how to install it. Every `--out` plot (bench, eval, calibration) starts here."""
     try:
         import matplotlib
     except ImportError:
         message = "--out draws its plot with matplotlib: pip install matplotlib"
         raise DeployError(message, MISSING_PREREQUISITE) from None
-    matplotlib.use("Agg")  # no display: a file, in CI as on a laptop
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot(doc: dict[str, Any], path: Path, title: str) -> None:
+    """Latency against throughput, one point per concurrency level (PNG, matplotlib's Agg backend)."""
+    plt = pyplot()
 
     levels = [lv for lv in doc["levels"] if lv["ttft_ms"]["p50"] is not None]
     x = [lv["output_tokens_per_s"] for lv in levels]
