@@ -126,13 +126,14 @@ def command(
         from deepseek_deploy.stacks.errors import BAD_INPUT, DeployError
 
         raise DeployError("--wait waits for the jobs of --bedrock-job; add --bedrock-job", BAD_INPUT)
+    gateways = _gateways(specs)  # read once: their tiers' names and the tier they escalate to
     if calibrate and len(specs) == 1:  # the gateway spec names its tiers
         gateway: Optional[str] = specs[0]
         deployments, paths = _gateway_tiers(specs[0], endpoint or [], model_id or [], api_key, options)
     else:
         gateway = _gateway_spec(specs) if calibrate else None
         paths = specs[1:] if calibrate else specs
-        deployments = _deployments(paths, endpoint or [], model_id or [], api_key, options)
+        deployments = _deployments(paths, endpoint or [], model_id or [], api_key, options, _tier_names(gateways))
     # Before any request: the eval stack's prerequisites (the Pulumi CLI, a secrets provider), as `deploy up`.
     jobs = _bedrock_engine(specs[0], deployments, paths, evaluator, options) if bedrock_job else None
     spent = eval_plan.spend(deployments, data.prompts, caps, referee)
@@ -150,7 +151,7 @@ def command(
             judge=referee,
             seed=seed,
             estimated_usd=spent.usd,
-            strongest=_escalation_tier(specs),
+            strongest=_escalation_tier(gateways),
             notify=plain,
         )
     if gateway is not None:
@@ -229,7 +230,6 @@ def _calibrate(
     gateway: str, deployments: list[Any], rows: dict[str, Any], data: Any, target: float, seed: int, out: Optional[str]
 ) -> dict[str, Any]:
     """Fit the threshold on both tiers' rows, write it into the gateway spec, return the JSON section."""
-    from pathlib import Path
 
     from deepseek_deploy.stacks.errors import MISSING_PREREQUISITE, DeployError
     from deepseek_deploy.stacks.measure import eval_calibrate, eval_metrics, eval_tune
@@ -251,11 +251,14 @@ def _calibrate(
     found = eval_calibrate.calibrate(found_samples, target, seed)
     section = eval_tune.section(found, target, gateway, data.name)
     if out:
-        path = Path(out) / "calibration.png"
+        from deepseek_deploy.stacks.measure.report import out_folder
+
+        folder = out_folder(out)
+        path = folder / "calibration.png"
         eval_tune.plot(found, path, f"{data.name}: cost against quality per threshold")
         plain(f"wrote {path}")
         labelled = eval_tune.labels(data.prompts, rows[fast.name], rows[strong.name])
-        plain(f"wrote {eval_tune.write_labels(Path(out), labelled)} (the scorer's fitting rows)")
+        plain(f"wrote {eval_tune.write_labels(folder, labelled)} (the scorer's fitting rows)")
     if not found.met:
         plain(f"note: no threshold kept {target:g} of {strong.name}'s quality; the best quality was taken")
     eval_tune.write_back(gateway, found.threshold, data.name)
@@ -267,8 +270,14 @@ def _calibrate(
 
 
 def _deployments(
-    specs: list[str], endpoints: list[str], model_ids: list[str], api_key: Optional[str], options: tuple[Any, ...]
+    specs: list[str],
+    endpoints: list[str],
+    model_ids: list[str],
+    api_key: Optional[str],
+    options: tuple[Any, ...],
+    tiers: dict[str, str],
 ) -> list[Any]:
+    """One per SPEC; `tiers` names the gateways' tier files ({absolute path: tier name})."""
     from deepseek_deploy.stacks.errors import BAD_INPUT, DeployError
     from deepseek_deploy.stacks.measure.eval_plan import Deployment
 
@@ -279,7 +288,6 @@ def _deployments(
         flag = "--endpoint" if endpoints else "--model-id"
         raise DeployError(f"{flag} given {len(by_hand)} time(s) for {len(specs)} SPEC(s): give one per SPEC", BAD_INPUT)
     found = []
-    tiers = _tier_names(specs)
     for i, spec in enumerate(specs):
         url = endpoints[i] if endpoints else None
         arn = model_ids[i] if model_ids else None
@@ -291,9 +299,9 @@ def _deployments(
     return found
 
 
-def _escalation_tier(specs: list[str]) -> Optional[str]:
+def _escalation_tier(gateways: list[Any]) -> Optional[str]:
     """The strong tier a gateway among the SPECs escalates to: what its quality and cost compare with."""
-    for loaded in _gateways(specs):
+    for loaded in gateways:
         if loaded.spec.routing.escalate_to:
             return loaded.spec.routing.escalate_to
     return None
@@ -317,12 +325,12 @@ def _gateways(specs: list[str]) -> list[Any]:
     return found
 
 
-def _tier_names(specs: list[str]) -> dict[str, str]:
+def _tier_names(gateways: list[Any]) -> dict[str, str]:
     """{absolute path of a tier's spec file: its tier name} for every gateway among the SPECs."""
     from deepseek_deploy.stacks.sizing.gateway import tier_path
 
     names: dict[str, str] = {}
-    for loaded in _gateways(specs):
+    for loaded in gateways:
         names.update({os.path.abspath(tier_path(loaded, tier)): tier for tier in loaded.spec.tiers})
     return names
 

@@ -62,7 +62,7 @@ def open_engine(
         profile = settings.config.get("aws:profile") if settings else aws_profile or os.environ.get("AWS_PROFILE")
         found.extend(checks.findings(subject, profile, ask_aws=ask_aws))
     command = _prerequisite(found, lambda: eng.find_pulumi(install_pulumi or _offer_install()))
-    if tiers_deployed and settings is not None and command is not None and hasattr(subject, "tiers"):
+    if tiers_deployed and settings is not None and command is not None and _is_gateway(subject):
         from deepseek_deploy.stacks.run.gateway_tiers import missing_tiers
 
         found.extend(
@@ -76,6 +76,12 @@ def open_engine(
     if errors or settings is None:
         raise checks.PrerequisitesMissing(errors)
     return subject, eng.Engine(settings, program, command)
+
+
+def _is_gateway(subject: Any) -> bool:
+    from deepseek_deploy.stacks.sizing.gateway import Gateway
+
+    return isinstance(subject, Gateway)
 
 
 def _subject(spec_path: str) -> tuple[Any, Callable[[], Any]]:
@@ -260,7 +266,7 @@ def _up_one(
 
         s = engine.settings
         replace["replace"] = tuple(key_urn(s.project, s.stack, loaded.spec.name, key) for key in rotate)
-    if not hasattr(loaded, "tiers"):
+    if not _is_gateway(loaded):
         _warn_if_the_model_changes(loaded, engine)
     if not yes and not json_output and sys.stdin.isatty():
         preview_result, _ = _run(engine, "preview", json_output)
