@@ -109,13 +109,10 @@ def deployed(monkeypatch, bedrock):
 
 @pytest.fixture
 def bedrock():
-    import boto3
-    from botocore.stub import Stubber
+    from tests.fakes.stubbed import stubbed
 
-    client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("bedrock-runtime") as pair:
+        yield pair
 
 
 GUARD = {"guardrail_id": "gr-123", "guardrail_version": "1"}

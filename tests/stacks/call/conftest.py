@@ -58,13 +58,10 @@ class Clock:
 @pytest.fixture
 def bedrock():
     """(client, stubber): a real bedrock-runtime client whose calls the Stubber answers and checks."""
-    import boto3
-    from botocore.stub import Stubber
+    from tests.fakes.stubbed import stubbed
 
-    client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("bedrock-runtime") as pair:
+        yield pair
 
 
 def blocked_assessment() -> list[dict[str, Any]]:

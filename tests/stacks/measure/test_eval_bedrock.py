@@ -20,6 +20,7 @@ from deepseek_deploy.stacks.measure.eval_bedrock import (
     source_name,
     start,
 )
+from tests.fakes.stubbed import stubbed
 
 ROLE = "arn:aws:iam::123456789012:role/deploy-eval"
 JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/abcdefghijkl"
@@ -28,10 +29,8 @@ COMMON = {"role_arn": ROLE, "dataset_name": "builtin:routing", "output_s3": "s3:
 
 @pytest.fixture
 def bedrock():
-    client = boto3.client("bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("bedrock") as pair:
+        yield pair
 
 
 def test_an_automatic_job_for_a_model_bedrock_calls(bedrock):

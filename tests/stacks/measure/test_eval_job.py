@@ -10,7 +10,6 @@ import json
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from moto import mock_aws
 
 from deepseek_deploy.stacks.errors import DeployError
@@ -29,6 +28,7 @@ from deepseek_deploy.stacks.measure.eval_job import (
     start,
     wait,
 )
+from tests.fakes.stubbed import stubbed
 
 ACCESS = Access("deploy-eval-data", "arn:aws:iam::123456789012:role/bot-eval-role")
 PROMPTS = [Prompt("What is 2 + 2?", "4", "numeric"), Prompt("Name a colour.", None, "judge")]
@@ -41,10 +41,8 @@ SUBJECTS = [
 
 @pytest.fixture
 def bedrock():
-    client = boto3.client("bedrock", region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("bedrock", "us-west-2") as pair:
+        yield pair
 
 
 @pytest.fixture
